@@ -1,0 +1,145 @@
+package se.patientkontrakt.fhir.config;
+
+import ca.uhn.fhir.batch2.jobs.config.BatchCommonCtx;
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
+import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
+import ca.uhn.fhir.jpa.config.HapiJpaConfig;
+import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
+import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
+import ca.uhn.fhir.jpa.migrate.DriverTypeEnum;
+import ca.uhn.fhir.jpa.migrate.HapiMigrator;
+import ca.uhn.fhir.jpa.migrate.tasks.HapiFhirJpaMigrationTasks;
+import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import ca.uhn.fhir.jpa.model.entity.StorageSettings;
+import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
+import ca.uhn.fhir.util.VersionEnum;
+import jakarta.persistence.EntityManagerFactory;
+import java.util.Properties;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
+import org.springframework.orm.jpa.JpaTransactionManager;
+import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
+
+/**
+ * Wires HAPI FHIR's R4 JPA storage the way HAPI's JPA starter does, minus what this service
+ * does not use (no MDM, CQL, GraphQL or Lucene). Each imported class is needed for the context
+ * to start: removing one leaves a HAPI bean without its dependency.
+ */
+@Configuration
+@Import({
+    JpaR4Config.class,
+    HapiJpaConfig.class,
+    ThreadPoolFactoryConfig.class,
+    JpaBatch2Config.class,
+    SubscriptionChannelConfig.class,
+    BatchCommonCtx.class
+})
+class JpaConfig {
+
+    private static final Logger log = LoggerFactory.getLogger(JpaConfig.class);
+
+    /** Table in which HAPI's migrator records the schema version it has applied. */
+    private static final String MIGRATION_TABLE = "FLY_HFJ_MIGRATION";
+
+    @Bean
+    JpaStorageSettings jpaStorageSettings(FhirServerProperties server) {
+        JpaStorageSettings settings = new JpaStorageSettings();
+        settings.setDeleteEnabled(true);
+        settings.setAllowMultipleDelete(false);
+        settings.setExpungeEnabled(false);
+        settings.setAllowExternalReferences(false);
+        settings.setEnforceReferentialIntegrityOnWrite(true);
+        settings.setEnforceReferentialIntegrityOnDelete(true);
+        settings.setAutoCreatePlaceholderReferenceTargets(false);
+        settings.setIndexMissingFields(StorageSettings.IndexEnabledEnum.DISABLED);
+        settings.setAdvancedHSearchIndexing(false);
+        settings.setHibernateSearchIndexFullText(false);
+        // One client's retried conditional create must not add a second copy: HAPI stores the
+        // match URL and a unique index makes concurrent duplicates fail.
+        settings.setUniqueIndexesEnabled(true);
+        settings.setDefaultSearchParamsCanBeOverridden(true);
+        settings.setFetchSizeDefaultMaximum(server.maxPageSize() * 10);
+        return settings;
+    }
+
+    @Bean
+    PartitionSettings partitionSettings() {
+        return new PartitionSettings();
+    }
+
+    /**
+     * The entity manager factory, created only after HAPI's own migrator has created or
+     * upgraded the schema, so a new database and one from an older release both start.
+     */
+    @Bean
+    @Primary
+    LocalContainerEntityManagerFactoryBean entityManagerFactory(
+            ConfigurableListableBeanFactory beanFactory,
+            DataSource dataSource,
+            DataSourceProperties dataSourceProperties,
+            FhirContext fhirContext,
+            JpaStorageSettings storageSettings) {
+        DriverTypeEnum driverType = DriverTypeEnum.fromDriverClassName(dataSourceProperties.determineDriverClassName());
+        migrateSchema(dataSource, driverType);
+
+        LocalContainerEntityManagerFactoryBean factory =
+                HapiEntityManagerFactoryUtil.newEntityManagerFactory(beanFactory, fhirContext, storageSettings);
+        factory.setPersistenceUnitName("HAPI_PU");
+        factory.setDataSource(dataSource);
+        factory.setJpaProperties(hibernateProperties(driverType));
+        return factory;
+    }
+
+    @Bean
+    @Primary
+    JpaTransactionManager transactionManager(EntityManagerFactory entityManagerFactory) {
+        return new JpaTransactionManager(entityManagerFactory);
+    }
+
+    private static void migrateSchema(DataSource dataSource, DriverTypeEnum driverType) {
+        HapiMigrator migrator = new HapiMigrator(MIGRATION_TABLE, dataSource, driverType);
+        migrator.addTasks(new HapiFhirJpaMigrationTasks(Set.of()).getAllTasks(VersionEnum.values()));
+        long started = System.currentTimeMillis();
+        migrator.createMigrationTableIfRequired();
+        migrator.migrate();
+        log.info("Database schema ({}) is current; checked in {} ms", driverType, System.currentTimeMillis() - started);
+    }
+
+    private static Properties hibernateProperties(DriverTypeEnum driverType) {
+        Properties properties = new Properties();
+        properties.put("hibernate.dialect", dialectFor(driverType));
+        // The migrator owns the schema; Hibernate only checks nothing and changes nothing.
+        properties.put("hibernate.hbm2ddl.auto", "none");
+        properties.put("hibernate.search.enabled", "false");
+        properties.put("hibernate.format_sql", "false");
+        properties.put("hibernate.show_sql", "false");
+        properties.put("hibernate.jdbc.batch_size", "20");
+        properties.put("hibernate.order_inserts", "true");
+        properties.put("hibernate.order_updates", "true");
+        properties.put("hibernate.cache.use_query_cache", "false");
+        properties.put("hibernate.cache.use_second_level_cache", "false");
+        properties.put("hibernate.cache.use_structured_entries", "false");
+        properties.put("hibernate.cache.use_minimal_puts", "false");
+        return properties;
+    }
+
+    private static String dialectFor(DriverTypeEnum driverType) {
+        return switch (driverType) {
+            case H2_EMBEDDED -> "ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect";
+            case POSTGRES_9_4 -> "ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect";
+            default ->
+                throw new IllegalStateException(
+                        "Unsupported database " + driverType + ": use the embedded H2 default or PostgreSQL");
+        };
+    }
+}

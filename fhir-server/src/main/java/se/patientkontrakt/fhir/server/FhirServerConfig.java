@@ -1,0 +1,130 @@
+package se.patientkontrakt.fhir.server;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
+import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
+import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
+import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
+import ca.uhn.fhir.parser.StrictErrorHandler;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.api.PreferReturnEnum;
+import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
+import ca.uhn.fhir.rest.server.ETagSupportEnum;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.interceptor.CorsInterceptor;
+import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
+import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.info.BuildProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.cors.CorsConfiguration;
+import se.patientkontrakt.fhir.config.CorsProperties;
+import se.patientkontrakt.fhir.config.FhirServerProperties;
+
+/**
+ * The FHIR REST endpoint at {@code /fhir}: HAPI's {@link RestfulServer} with the JPA resource
+ * providers, the providers and interceptors of this service, paging, and the
+ * CapabilityStatement generated from what is actually registered.
+ */
+@Configuration
+class FhirServerConfig {
+
+    static final String FHIR_PATH = "/fhir";
+
+    @Bean
+    RestfulServer fhirRestfulServer(
+            FhirContext fhirContext,
+            ResourceProviderFactory resourceProviders,
+            JpaSystemProvider<?, ?> systemProvider,
+            ValueSetOperationProvider valueSetOperations,
+            IFhirSystemDao<?, ?> systemDao,
+            JpaStorageSettings storageSettings,
+            ISearchParamRegistry searchParamRegistry,
+            IValidationSupport validationSupport,
+            DatabaseBackedPagingProvider pagingProvider,
+            List<RestInterceptor> interceptors,
+            FhirServerProperties properties,
+            CorsProperties cors,
+            ObjectProvider<BuildProperties> buildProperties) {
+        // Reject what a lenient parser would silently drop (unknown elements, bad values), so a
+        // client learns that its data was not what it meant instead of losing part of it.
+        fhirContext.setParserErrorHandler(new StrictErrorHandler());
+        RestfulServer server = new RestfulServer(fhirContext);
+        server.setServerName("Patientkontrakt FHIR service");
+        server.setServerVersion(buildProperties.stream()
+                .map(BuildProperties::getVersion)
+                .findFirst()
+                .orElse("development"));
+        server.setImplementationDescription("Patientkontrakt (Swedish patient contract) FHIR R4 service");
+        server.setDefaultResponseEncoding(EncodingEnum.JSON);
+        server.setDefaultPreferReturn(PreferReturnEnum.REPRESENTATION);
+        server.setETagSupport(ETagSupportEnum.ENABLED);
+        // HAPI's own paging provider (a bean of HapiJpaConfig), with our page sizes.
+        pagingProvider.setDefaultPageSize(properties.defaultPageSize());
+        pagingProvider.setMaximumPageSize(properties.maxPageSize());
+        server.setPagingProvider(pagingProvider);
+
+        server.registerProviders(resourceProviders.createProviders());
+        server.registerProviders(systemProvider, valueSetOperations);
+
+        JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
+                server, systemDao, storageSettings, searchParamRegistry, validationSupport);
+        capabilities.setImplementationDescription("Patientkontrakt FHIR service");
+        server.setServerConformanceProvider(capabilities);
+
+        if (cors.enabled()) {
+            server.registerInterceptor(new CorsInterceptor(corsConfiguration(cors)));
+        }
+        server.registerInterceptor(new OpenApiInterceptor());
+        server.registerInterceptor(new ResponseHighlighterInterceptor());
+        interceptors.forEach(server::registerInterceptor);
+        return server;
+    }
+
+    @Bean
+    ServletRegistrationBean<RestfulServer> fhirServlet(RestfulServer server) {
+        ServletRegistrationBean<RestfulServer> registration = new ServletRegistrationBean<>(server, FHIR_PATH + "/*");
+        registration.setName("fhir");
+        // Initialise at start-up, so the first client does not pay for it.
+        registration.setLoadOnStartup(1);
+        return registration;
+    }
+
+    @Bean
+    FilterRegistrationBean<RequestSizeLimitFilter> requestSizeLimitFilter(
+            FhirContext fhirContext, FhirServerProperties properties) {
+        FilterRegistrationBean<RequestSizeLimitFilter> registration =
+                new FilterRegistrationBean<>(new RequestSizeLimitFilter(
+                        fhirContext, properties.maxRequestSize().toBytes()));
+        registration.addUrlPatterns(FHIR_PATH + "/*");
+        return registration;
+    }
+
+    private static CorsConfiguration corsConfiguration(CorsProperties cors) {
+        CorsConfiguration config = new CorsConfiguration();
+        config.setAllowedOriginPatterns(cors.allowedOrigins());
+        config.setAllowedMethods(List.of("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"));
+        config.setAllowedHeaders(List.of(
+                "Accept",
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "If-None-Exist",
+                "If-None-Match",
+                "If-Modified-Since",
+                "Prefer",
+                "X-Request-Id"));
+        config.setExposedHeaders(List.of("Content-Location", "ETag", "Last-Modified", "Location", "X-Request-Id"));
+        config.setAllowCredentials(true);
+        config.setMaxAge(cors.maxAge());
+        return config;
+    }
+}

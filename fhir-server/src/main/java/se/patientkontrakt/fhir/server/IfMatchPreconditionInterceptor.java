@@ -1,0 +1,63 @@
+package se.patientkontrakt.fhir.server;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.springframework.stereotype.Component;
+
+/**
+ * Versioned updates and deletes as the FHIR spec defines them
+ * (<a href="https://hl7.org/fhir/R4/http.html#concurrency">http.html#concurrency</a>): a request
+ * whose {@code If-Match} names a version that is no longer current fails with
+ * <b>412 Precondition Failed</b> and changes nothing.
+ *
+ * <p>HAPI JPA answers a stale {@code If-Match} on update with 409 (its version-conflict
+ * exception), and ignores {@code If-Match} on delete altogether. The first hook turns the 409
+ * into 412 when the client sent {@code If-Match}; the second checks the version before a delete
+ * is stored ({@code STORAGE_PRESTORAGE_RESOURCE_DELETED} runs inside the delete's transaction, so
+ * throwing there rolls it back).
+ */
+@Component
+@Interceptor
+class IfMatchPreconditionInterceptor implements RestInterceptor {
+
+    private static final Pattern VERSION = Pattern.compile("^(?:W/)?\"?([^\"]+)\"?$");
+
+    @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
+    BaseServerResponseException staleVersionIsPreconditionFailure(RequestDetails request, Throwable exception) {
+        if (exception instanceof ResourceVersionConflictException conflict
+                && request.getHeader(Constants.HEADER_IF_MATCH) != null) {
+            PreconditionFailedException failed = new PreconditionFailedException(conflict.getMessage());
+            failed.setOperationOutcome(conflict.getOperationOutcome());
+            return failed;
+        }
+        return null;
+    }
+
+    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
+    void deleteOnlyCurrentVersion(IBaseResource resource, RequestDetails request) {
+        if (request == null) {
+            return;
+        }
+        String ifMatch = request.getHeader(Constants.HEADER_IF_MATCH);
+        if (ifMatch == null || ifMatch.isBlank()) {
+            return;
+        }
+        Matcher matcher = VERSION.matcher(ifMatch.trim());
+        String current = resource.getIdElement().getVersionIdPart();
+        if (!matcher.matches() || !matcher.group(1).equals(current)) {
+            throw new PreconditionFailedException("If-Match " + ifMatch + " does not match the current version "
+                    + current + " of "
+                    + resource.getIdElement().toUnqualifiedVersionless().getValue()
+                    + "; the resource was not deleted");
+        }
+    }
+}

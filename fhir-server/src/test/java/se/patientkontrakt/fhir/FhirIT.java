@@ -1,0 +1,84 @@
+package se.patientkontrakt.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import io.restassured.RestAssured;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.ActiveProfilesResolver;
+
+/**
+ * Base of the integration tests: the real server on a random port, reached over HTTP with REST
+ * Assured at {@code /fhir} in FHIR JSON. The database is the embedded H2 file by default; the
+ * Maven profile {@code postgres} sets {@code it.database=postgres} to run the same tests against
+ * PostgreSQL. Tests never assume an empty database: each makes its own data.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ActiveProfiles(resolver = FhirIT.Profiles.class)
+public abstract class FhirIT {
+
+    protected static final String FHIR_JSON = "application/fhir+json";
+
+    @LocalServerPort
+    protected int port;
+
+    @Autowired
+    protected FhirContext fhirContext;
+
+    @BeforeEach
+    void pointRestAssuredAtServer() {
+        RestAssured.port = port;
+        RestAssured.basePath = "/fhir";
+        RestAssured.enableLoggingOfRequestAndResponseIfValidationFails();
+    }
+
+    protected static RequestSpecification fhir() {
+        return RestAssured.given().contentType(FHIR_JSON).accept(FHIR_JSON);
+    }
+
+    protected RequestSpecification fhir(IBaseResource body) {
+        return fhir().body(json(body));
+    }
+
+    protected String json(IBaseResource resource) {
+        return fhirContext.newJsonParser().encodeResourceToString(resource);
+    }
+
+    protected <T extends IBaseResource> T parse(Response response, Class<T> type) {
+        return fhirContext.newJsonParser().parseResource(type, response.asString());
+    }
+
+    protected OperationOutcome outcome(Response response) {
+        return parse(response, OperationOutcome.class);
+    }
+
+    /** The diagnostics of every issue, joined, for assertions on what the server said. */
+    protected String diagnostics(Response response) {
+        return outcome(response).getIssue().stream()
+                .map(OperationOutcome.OperationOutcomeIssueComponent::getDiagnostics)
+                .reduce("", (a, b) -> a + " " + b);
+    }
+
+    /** Active profiles: {@code test}, plus the database named by {@code -Dit.database}. */
+    public static class Profiles implements ActiveProfilesResolver {
+        @Override
+        public String[] resolve(Class<?> testClass) {
+            return profiles();
+        }
+
+        public static String[] profiles() {
+            String database = System.getProperty("it.database", "");
+            return Stream.concat(Stream.of("test"), Arrays.stream(database.split(",")))
+                    .filter(profile -> !profile.isBlank())
+                    .toArray(String[]::new);
+        }
+    }
+}
