@@ -68,6 +68,10 @@ class JpaConfig {
         // match URL and a unique index makes concurrent duplicates fail.
         settings.setUniqueIndexesEnabled(true);
         settings.setDefaultSearchParamsCanBeOverridden(true);
+        // ValueSets are expanded in memory (see ValueSetOperations): HAPI's scheduled
+        // pre-expansion needs Hibernate Search, which this service leaves out.
+        settings.setPreExpandValueSets(false);
+        settings.setEnableTaskPreExpandValueSets(false);
         settings.setFetchSizeDefaultMaximum(server.maxPageSize() * 10);
         return settings;
     }

@@ -6,7 +6,6 @@ import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
-import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.parser.StrictErrorHandler;
 import ca.uhn.fhir.rest.api.EncodingEnum;
@@ -44,7 +43,7 @@ class FhirServerConfig {
             FhirContext fhirContext,
             ResourceProviderFactory resourceProviders,
             JpaSystemProvider<?, ?> systemProvider,
-            ValueSetOperationProvider valueSetOperations,
+            List<RestProvider> providers,
             IFhirSystemDao<?, ?> systemDao,
             JpaStorageSettings storageSettings,
             ISearchParamRegistry searchParamRegistry,
@@ -73,7 +72,8 @@ class FhirServerConfig {
         server.setPagingProvider(pagingProvider);
 
         server.registerProviders(resourceProviders.createProviders());
-        server.registerProviders(systemProvider, valueSetOperations);
+        server.registerProvider(systemProvider);
+        server.registerProviders(List.copyOf(providers));
 
         JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
                 server, systemDao, storageSettings, searchParamRegistry, validationSupport);

@@ -1,0 +1,129 @@
+package se.patientkontrakt.fhir.conformance;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.util.List;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.StructureDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationStartedEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * At start-up, before the server reports itself ready: turns on write validation, stores the
+ * patient-contract definitions as FHIR resources (StructureDefinitions with their generated
+ * snapshots, CodeSystems, ValueSets, NamingSystems) so that {@code GET /fhir/StructureDefinition}
+ * and HAPI's terminology operations serve them, and loads the example contracts when
+ * {@code patientkontrakt.demo.load-examples} is on.
+ *
+ * <p>A definition is written only when it is missing or differs from the shipped one, so a
+ * restart, or a second node starting beside the first, adds no versions.
+ */
+@Component
+class ConformanceInstaller {
+
+    private static final Logger log = LoggerFactory.getLogger(ConformanceInstaller.class);
+
+    private final FhirContext fhirContext;
+    private final ConformanceResources conformance;
+    private final ContractValidator validator;
+    private final ProfileValidationInterceptor validation;
+    private final IInterceptorService interceptors;
+    private final DaoRegistry daoRegistry;
+    private final IFhirSystemDao<Bundle, ?> systemDao;
+    private final DemoProperties demo;
+
+    ConformanceInstaller(
+            FhirContext fhirContext,
+            ConformanceResources conformance,
+            ContractValidator validator,
+            ProfileValidationInterceptor validation,
+            IInterceptorService interceptors,
+            DaoRegistry daoRegistry,
+            IFhirSystemDao<Bundle, ?> systemDao,
+            DemoProperties demo) {
+        this.fhirContext = fhirContext;
+        this.conformance = conformance;
+        this.validator = validator;
+        this.validation = validation;
+        this.interceptors = interceptors;
+        this.daoRegistry = daoRegistry;
+        this.systemDao = systemDao;
+        this.demo = demo;
+    }
+
+    @EventListener(ApplicationStartedEvent.class)
+    void install() {
+        interceptors.registerInterceptor(validation);
+        validator.prepare();
+        long started = System.currentTimeMillis();
+        int written = 0;
+        for (IBaseResource definition : conformance.definitions()) {
+            IBaseResource toStore = definition instanceof StructureDefinition sd
+                    ? validator.withSnapshot(sd.getUrl()).copy()
+                    : ((Resource) definition).copy();
+            if (storeIfChanged(toStore)) {
+                written++;
+            }
+        }
+        log.info(
+                "Patient-contract definitions: {} shipped, {} written, in {} ms",
+                conformance.definitions().size(),
+                written,
+                System.currentTimeMillis() - started);
+        if (demo.loadExamples()) {
+            loadExamples();
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private boolean storeIfChanged(IBaseResource resource) {
+        IFhirResourceDao dao = daoRegistry.getResourceDao(resource);
+        try {
+            IBaseResource stored =
+                    dao.read(resource.getIdElement().toUnqualifiedVersionless(), new SystemRequestDetails());
+            if (sameContent(stored, resource)) {
+                return false;
+            }
+        } catch (ResourceNotFoundException | ResourceGoneException e) {
+            // Not there yet: store it.
+        }
+        dao.update(resource, new SystemRequestDetails());
+        return true;
+    }
+
+    private boolean sameContent(IBaseResource stored, IBaseResource shipped) {
+        Resource a = ((Resource) stored).copy();
+        Resource b = ((Resource) shipped).copy();
+        a.setMeta(null);
+        b.setMeta(null);
+        a.setIdElement(null);
+        b.setIdElement(null);
+        return fhirContext
+                .newJsonParser()
+                .encodeResourceToString(a)
+                .equals(fhirContext.newJsonParser().encodeResourceToString(b));
+    }
+
+    private void loadExamples() {
+        List<Bundle> transactions = conformance.exampleTransactions();
+        long started = System.currentTimeMillis();
+        for (Bundle transaction : transactions) {
+            systemDao.transaction(new SystemRequestDetails(), transaction.copy());
+        }
+        log.info(
+                "Demo data: {} example transaction Bundles loaded (idempotent) in {} ms",
+                transactions.size(),
+                System.currentTimeMillis() - started);
+    }
+}

@@ -1,0 +1,136 @@
+package se.patientkontrakt.fhir.conformance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.MetadataResource;
+import org.hl7.fhir.r4.model.NamingSystem;
+import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.StructureDefinition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The layout rules of the conformance folders, checked on the files as committed: the file name
+ * is {@code {resourceType}-{id}.json}, every {@code url} is {@code {base}/{type}/{id}} (the two
+ * Inera code systems keep Inera's canonical), names say what a definition is, every profile has
+ * an example and every extension is used by one.
+ */
+class ConformanceFilesTest {
+
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final FhirContext FHIR = FhirContext.forR4Cached();
+    private static final Set<String> INERA_CANONICALS = Set.of("pk-kv-typ-av-fast-kontakt", "pk-typeofcareplan");
+
+    static Stream<Path> files() {
+        return Stream.of("profiles", "terminology", "examples").flatMap(ConformanceFilesTest::jsonFiles);
+    }
+
+    private static Stream<Path> jsonFiles(String folder) {
+        try (Stream<Path> listing = Files.list(ROOT.resolve(folder))) {
+            return listing.filter(p -> p.toString().endsWith(".json")).sorted().toList().stream();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Resource read(Path file) {
+        try {
+            return (Resource) FHIR.newJsonParser().parseResource(Files.readString(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<Resource> readAll(String folder) {
+        return jsonFiles(folder).map(ConformanceFilesTest::read).toList();
+    }
+
+    @ParameterizedTest
+    @MethodSource("files")
+    void fileNameIsTypeAndId(Path file) {
+        Resource resource = read(file);
+
+        assertThat(file.getFileName().toString())
+                .isEqualTo(resource.fhirType() + "-" + resource.getIdElement().getIdPart() + ".json");
+        assertThat(resource.getIdElement().getIdPart()).matches("[a-z0-9]+(-[a-z0-9]+)*");
+    }
+
+    @Test
+    void conformanceResourcesUseTheCanonicalBaseAndPrefix() {
+        for (String folder : List.of("profiles", "terminology")) {
+            for (Resource resource : readAll(folder)) {
+                String id = resource.getIdElement().getIdPart();
+                assertThat(id).as(folder + ": " + id).startsWith("pk-");
+                // An R4 NamingSystem has no url element.
+                if (resource instanceof MetadataResource metadata
+                        && !(resource instanceof NamingSystem)
+                        && !INERA_CANONICALS.contains(id)) {
+                    assertThat(metadata.getUrl())
+                            .isEqualTo(ConformanceResources.CANONICAL_BASE + "/" + resource.fhirType() + "/" + id);
+                }
+            }
+        }
+    }
+
+    @Test
+    void profilesAreDifferentialsNamedForWhatTheyAre() {
+        for (Resource resource : readAll("profiles")) {
+            StructureDefinition sd = (StructureDefinition) resource;
+            assertThat(sd.hasSnapshot()).as(sd.getId() + " has no snapshot").isFalse();
+            assertThat(sd.getFhirVersion().toCode()).isEqualTo("4.0.1");
+            assertThat(sd.getName()).matches("[A-Z][A-Za-z]+(Profile|Extension)");
+            assertThat(sd.getName().endsWith("Extension")).isEqualTo("Extension".equals(sd.getType()));
+        }
+    }
+
+    @Test
+    void everyProfileHasAnExampleAndEveryExtensionIsUsed() throws IOException {
+        List<Resource> examples = readAll("examples");
+        Set<String> declared = examples.stream()
+                .flatMap(r -> r instanceof Bundle b
+                        ? b.getEntry().stream().map(Bundle.BundleEntryComponent::getResource)
+                        : Stream.of(r))
+                .flatMap(r -> r.getMeta().getProfile().stream().map(p -> p.getValue()))
+                .collect(Collectors.toSet());
+        String allExamples = jsonFiles("examples")
+                .map(p -> {
+                    try {
+                        return Files.readString(p);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                })
+                .collect(Collectors.joining());
+
+        for (Resource resource : readAll("profiles")) {
+            StructureDefinition sd = (StructureDefinition) resource;
+            if ("Extension".equals(sd.getType())) {
+                assertThat(allExamples).as("an example uses " + sd.getUrl()).contains("\"" + sd.getUrl() + "\"");
+            } else {
+                assertThat(declared).as("an example declares " + sd.getUrl()).contains(sd.getUrl());
+            }
+        }
+    }
+
+    @Test
+    void everyExampleOutsideBundlesDeclaresAProfile() {
+        for (Resource resource : readAll("examples")) {
+            if (!(resource instanceof Bundle)) {
+                assertThat(resource.getMeta().getProfile())
+                        .as(resource.getIdElement().getIdPart())
+                        .isNotEmpty();
+            }
+        }
+    }
+}

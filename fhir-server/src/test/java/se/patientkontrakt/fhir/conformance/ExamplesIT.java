@@ -1,0 +1,93 @@
+package se.patientkontrakt.fhir.conformance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.restassured.response.Response;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
+import org.hl7.fhir.r4.model.Resource;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import se.patientkontrakt.fhir.FhirIT;
+
+/**
+ * Every file in {@code examples/} against the running server: each transaction Bundle is
+ * accepted (again: the demo loader stored them at start-up, and a second run changes nothing),
+ * each resource is stored and readable, and validates against the profile it declares through
+ * the standard {@code $validate} operation.
+ */
+class ExamplesIT extends FhirIT {
+
+    private static final Path EXAMPLES = Path.of("..", "examples");
+
+    static Stream<Path> transactionBundles() {
+        return files().filter(p -> p.getFileName().toString().startsWith("Bundle-"));
+    }
+
+    static Stream<Path> resources() {
+        return files().filter(p -> !p.getFileName().toString().startsWith("Bundle-"));
+    }
+
+    private static Stream<Path> files() {
+        try (Stream<Path> listing = Files.list(EXAMPLES)) {
+            return listing.filter(p -> p.toString().endsWith(".json")).sorted().toList().stream();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("transactionBundles")
+    void transactionIsAcceptedAndIdempotent(Path file) {
+        Response response = fhir().body(read(file)).when().post("/");
+
+        response.then().statusCode(200);
+        Bundle result = parse(response, Bundle.class);
+        assertThat(result.getType()).isEqualTo(Bundle.BundleType.TRANSACTIONRESPONSE);
+        assertThat(result.getEntry())
+                .isNotEmpty()
+                .allSatisfy(entry -> assertThat(entry.getResponse().getStatus()).startsWith("200"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("resources")
+    void resourceIsStoredAndValidatesAgainstItsProfile(Path file) {
+        Resource example = (Resource) fhirContext.newJsonParser().parseResource(read(file));
+        String path = "/" + example.fhirType() + "/" + example.getIdElement().getIdPart();
+
+        Resource stored = (Resource) fhirContext
+                .newJsonParser()
+                .parseResource(
+                        fhir().when().get(path).then().statusCode(200).extract().asString());
+        assertThat(stored.getMeta().getProfile())
+                .extracting(p -> p.getValue())
+                .containsAll(example.getMeta().getProfile().stream()
+                        .map(p -> p.getValue())
+                        .toList());
+
+        String profile = example.getMeta().getProfile().get(0).getValue();
+        Response validation = fhir().body(read(file))
+                .queryParam("profile", profile)
+                .when()
+                .post("/" + example.fhirType() + "/$validate");
+        OperationOutcome outcome = outcome(validation);
+        assertThat(outcome.getIssue())
+                .as("errors validating %s against %s", file.getFileName(), profile)
+                .noneMatch(i -> i.getSeverity() == IssueSeverity.ERROR || i.getSeverity() == IssueSeverity.FATAL);
+        validation.then().statusCode(200);
+    }
+}
