@@ -82,13 +82,18 @@ class RestartDurabilityIT {
                     .isEqualTo(patient.getIdentifierFirstRep().getValue());
             assertThat(first.getNameFirstRep().getFamily()).isEqualTo("Restart");
         }
+        if (System.getProperty("it.database", "").isBlank()) {
+            // On H2 the data must be in the test's own directory, not the shared test database.
+            assertThat(dataDir.resolve("patientkontrakt.mv.db")).exists();
+        }
     }
 
     private static ConfigurableApplicationContext start(Path dataDir) {
+        // Command-line arguments, not builder properties: those are only defaults, and the test
+        // profile's data directory would win over them.
         return new SpringApplicationBuilder(PatientkontraktApplication.class)
                 .profiles(FhirIT.Profiles.profiles())
-                .properties("server.port=0", "patientkontrakt.data-dir=" + dataDir.toAbsolutePath())
-                .run();
+                .run("--server.port=0", "--patientkontrakt.data-dir=" + dataDir.toAbsolutePath());
     }
 
     private static int port(ConfigurableApplicationContext context) {
