@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CarePlan;
@@ -54,6 +56,7 @@ public class ProfileValidationInterceptor {
     static final String FAST_KONTAKT_SYSTEM =
             "https://terminologitjansten.inera.se/inera-kodverksforvaltning/kodverk/kv_typ_av_fast_kontakt";
     private static final Set<String> FAST_VARDKONTAKT_CODES = Set.of("1", "4");
+    private static final Pattern PATH_IN_MESSAGE = Pattern.compile("([A-Z][A-Za-z]+(?:\\.[a-zA-Z\\[\\]0-9]+)+): ");
 
     private final ContractValidator validator;
     private final ValidationProperties properties;
@@ -111,7 +114,7 @@ public class ProfileValidationInterceptor {
         Set<String> profiles = profilesToCheck(resource, type, issues);
         if (issues.isEmpty() && !profiles.isEmpty()) {
             for (SingleValidationMessage message : validator.errors(resource, profiles)) {
-                issues.add(issue(IssueType.PROCESSING, message.getLocationString(), message.getMessage()));
+                issues.add(issue(IssueType.PROCESSING, elementPath(message), message.getMessage()));
             }
         }
         if (issues.isEmpty() && resource instanceof CarePlan plan) {
@@ -205,6 +208,20 @@ public class ProfileValidationInterceptor {
                                 .atZone(ZoneId.of("Europe/Stockholm"))
                                 .toLocalDate()
                                 .isBefore(today));
+    }
+
+    /**
+     * Where the problem is. For a missing element the validator's location is the parent
+     * ({@code CarePlan}) and the element is named at the start of the message
+     * ({@code CarePlan.subject: minimum required = 1 ...}): that path is the more precise one.
+     */
+    static String elementPath(SingleValidationMessage message) {
+        Matcher named = PATH_IN_MESSAGE.matcher(message.getMessage() == null ? "" : message.getMessage());
+        String location = message.getLocationString();
+        if (named.lookingAt() && (location == null || named.group(1).startsWith(location))) {
+            return named.group(1);
+        }
+        return location;
     }
 
     private static OperationOutcome.OperationOutcomeIssueComponent issue(IssueType type, String path, String message) {

@@ -13,10 +13,13 @@ import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import java.util.Date;
 import java.util.Locale;
+import java.util.UUID;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.Enumerations;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.IntegerType;
 import org.hl7.fhir.r4.model.Parameters;
@@ -115,7 +118,18 @@ class ValueSetOperations implements RestProvider {
                     + (outcome == null ? "" : ": " + outcome.getError()));
         }
         ValueSet expanded = (ValueSet) outcome.getValueSet();
+        // The in-memory expansion returns a bare ValueSet; R4 requires status and timestamp.
         expanded.setId(valueSet.getIdElement().toUnqualifiedVersionless());
+        expanded.setUrl(valueSet.getUrl());
+        expanded.setVersion(valueSet.getVersion());
+        expanded.setName(valueSet.getName());
+        expanded.setTitle(valueSet.getTitle());
+        expanded.setStatus(
+                valueSet.getStatus() == null ? Enumerations.PublicationStatus.UNKNOWN : valueSet.getStatus());
+        expanded.getExpansion().setTimestamp(new Date());
+        if (!expanded.getExpansion().hasIdentifier()) {
+            expanded.getExpansion().setIdentifier("urn:uuid:" + UUID.randomUUID());
+        }
         if (filter != null && !filter.isEmpty()) {
             // The in-memory expansion ignores 'filter'; applied here to code and display text.
             String text = filter.getValue().toLowerCase(Locale.ROOT);

@@ -55,6 +55,10 @@ class InvalidFixturesIT extends FhirIT {
                     .isNotEmpty();
         });
         assertThat(diagnostics(response)).contains(expectedMessage);
+        if (fileName.equals("CarePlan-missing-subject.json")) {
+            assertThat(outcome.getIssueFirstRep().getExpression().get(0).getValue())
+                    .isEqualTo("CarePlan.subject");
+        }
         fhir().when().get(path).then().statusCode(404);
     }
 

@@ -33,6 +33,10 @@ class TerminologyIT extends FhirIT {
                         "care-responsibility=Vården ansvarar för",
                         "next-step=Nästa steg")
                 .hasSize(5);
+        assertThat(expanded.getUrl()).isEqualTo(ConformanceResources.CANONICAL_BASE + "/ValueSet/pk-activity-kind");
+        assertThat(expanded.getStatus()).isNotNull();
+        assertThat(expanded.getExpansion().getTimestamp()).isNotNull();
+        assertThat(expanded.getExpansion().getTotal()).isEqualTo(5);
     }
 
     @Test
