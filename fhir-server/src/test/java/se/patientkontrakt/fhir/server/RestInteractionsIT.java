@@ -206,6 +206,26 @@ class RestInteractionsIT extends FhirIT {
     }
 
     @Test
+    void searchAcceptsAnUnencodedPipeAsCurlAndPostmanSendIt() throws Exception {
+        Patient patient = Fixtures.patient("Pipe");
+        create(patient);
+        String query = "/fhir/Patient?identifier=" + Fixtures.TEST_IDENTIFIER_SYSTEM + "|"
+                + patient.getIdentifierFirstRep().getValue();
+
+        // java.net.URI would encode '|'; a raw request line sends it as curl does.
+        String response;
+        try (java.net.Socket socket = new java.net.Socket("localhost", port)) {
+            socket.getOutputStream()
+                    .write(("GET " + query + " HTTP/1.1\r\nHost: localhost\r\nAccept: application/fhir+json\r\n"
+                                    + "Connection: close\r\n\r\n")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        assertThat(response).startsWith("HTTP/1.1 200").contains("\"total\":1");
+    }
+
+    @Test
     void summaryAndElementsReturnSubsets() {
         String family = "Subset" + Fixtures.uniqueValue().substring(0, 8);
         create(Fixtures.patient(family));
