@@ -54,7 +54,7 @@ class ValidationCostBenchmark {
         try (Server on = start(true);
                 Server off = start(false)) {
             for (Server server : List.of(on, off)) {
-                time(server.post("", json(bundle)), server);
+                time(server.transaction(json(bundle)), server);
                 HttpResponse<String> read = http.send(server.get(CONTRACT), HttpResponse.BodyHandlers.ofString());
                 server.contract = FHIR.newJsonParser().parseResource(CarePlan.class, read.body());
                 server.etag = read.headers().firstValue("ETag").orElseThrow();
@@ -64,14 +64,17 @@ class ValidationCostBenchmark {
             List<Row> rows = new ArrayList<>();
             rows.add(new Row("contract update (PUT CarePlan)", alternate(on, off, WRITES, Server::updateContract)));
             // The first of these puts back the description the updates changed; the rest are no-ops.
-            alternate(on, off, 5, server -> server.post("", json(bundle)));
+            alternate(on, off, 5, server -> server.transaction(json(bundle)));
             rows.add(new Row(
                     "full contract transaction, unchanged",
-                    alternate(on, off, TRANSACTIONS, server -> server.post("", json(bundle)))));
+                    alternate(on, off, TRANSACTIONS, server -> server.transaction(json(bundle)))));
             rows.add(new Row(
                     "full contract transaction, every entry changed",
                     alternate(
-                            on, off, TRANSACTIONS, server -> server.post("", json(revised(bundle, ++server.writes))))));
+                            on,
+                            off,
+                            TRANSACTIONS,
+                            server -> server.transaction(json(revised(bundle, ++server.writes))))));
             print(rows);
         }
     }
@@ -134,7 +137,7 @@ class ValidationCostBenchmark {
                 "%nValidation cost: %d contract updates, %d transactions each, after %d warm-up updates%n",
                 WRITES, TRANSACTIONS, WARM_UP);
         System.out.printf(
-                "Machine: %d cores (nproc), Java %s (%s)%n",
+                "Machine: %d processors, Java %s (%s)%n",
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.runtime.version"),
                 System.getProperty("java.vm.name"));
@@ -207,8 +210,9 @@ class ValidationCostBenchmark {
                     .build();
         }
 
-        HttpRequest post(String path, String body) {
-            return request(path).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        /** A transaction Bundle, posted to the server's base. */
+        HttpRequest transaction(String bundle) {
+            return request("").POST(HttpRequest.BodyPublishers.ofString(bundle)).build();
         }
 
         HttpRequest get(String path) {

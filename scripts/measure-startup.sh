@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Measures how long the server takes from launch to the first 200 on /fhir/metadata, and its
+# resident memory (RSS) right then, over several runs on a fresh H2 data directory each.
+#
+#   scripts/measure-startup.sh [runs] [extra JVM options...]
+#   e.g. scripts/measure-startup.sh 3
+#        scripts/measure-startup.sh 3 -Xmx1g -XX:+UseSerialGC
+#        CDS=1 scripts/measure-startup.sh 3      # with a class data sharing archive
+#
+# Uses the executable jar, extracted once with Spring Boot's jar tools (as a deployment would run
+# it); builds it first if missing. With CDS=1 a training run first writes a class data sharing
+# archive (Java's AppCDS; Spring Boot's spring.context.exit=onRefresh) that the measured runs
+# use. Prints each run (first 200 on /fhir/metadata; readiness, i.e. the validator prepared and
+# the definitions stored) and the medians.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs="${1:-3}"
+shift || true
+jvm_options=("$@")
+
+jar=$(ls fhir-server/target/fhir-server-*.jar 2>/dev/null | grep -v original | head -1 || true)
+if [ -z "$jar" ]; then
+    ./mvnw -B -q -ntp -DskipTests package
+    jar=$(ls fhir-server/target/fhir-server-*.jar | grep -v original | head -1)
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+java -Djarmode=tools -jar "$jar" extract --destination "$work/app" >/dev/null
+app_jar=$(ls "$work"/app/*.jar | head -1)
+if [ "${CDS:-0}" = 1 ]; then
+    java -XX:ArchiveClassesAtExit="$work/app.jsa" -Dspring.context.exit=onRefresh -jar "$app_jar" \
+        --patientkontrakt.data-dir="$work/training" --server.port=0 >"$work/training.log" 2>&1 || true
+    jvm_options=(-XX:SharedArchiveFile="$work/app.jsa" "${jvm_options[@]}")
+fi
+
+seconds() { awk -v ms="$1" 'BEGIN {printf "%.1f", ms / 1000}'; }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+port=18080
+times=()
+ready=()
+rss=()
+for run in $(seq 1 "$runs"); do
+    data="$work/data-$run"
+    start=$(date +%s%N)
+    java "${jvm_options[@]}" -jar "$app_jar" \
+        --patientkontrakt.data-dir="$data" --server.port="$port" >"$work/run-$run.log" 2>&1 &
+    pid=$!
+    until curl -sf -o /dev/null "http://127.0.0.1:$port/fhir/metadata"; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "run $run: the server exited; see its log:" >&2
+            tail -20 "$work/run-$run.log" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+    end=$(date +%s%N)
+    ms=$(((end - start) / 1000000))
+    until curl -sf -o /dev/null "http://127.0.0.1:$port/actuator/health/readiness"; do sleep 0.1; done
+    ready_ms=$((($(date +%s%N) - start) / 1000000))
+    kb=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    times+=("$ms")
+    ready+=("$ready_ms")
+    rss+=("$kb")
+    printf 'run %d: first 200 on /fhir/metadata after %s s, ready after %s s, RSS then %d MB\n' \
+        "$run" "$(seconds "$ms")" "$(seconds "$ready_ms")" $((kb / 1024))
+done
+
+
+printf 'median of %d runs: %s s to first 200 on /fhir/metadata, RSS %d MB when ready after %s s (JVM options: %s)\n' \
+    "$runs" "$(seconds "$(median "${times[@]}")")" $(($(median "${rss[@]}") / 1024)) \
+    "$(seconds "$(median "${ready[@]}")")" "${jvm_options[*]:-none}"
