@@ -5,12 +5,13 @@
 #   scripts/measure-startup.sh [runs] [extra JVM options...]
 #   e.g. scripts/measure-startup.sh 3
 #        scripts/measure-startup.sh 3 -Xmx1g -XX:+UseSerialGC
-#        CDS=1 scripts/measure-startup.sh 3      # with a class data sharing archive
+#        JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java AOT=1 scripts/measure-startup.sh 3 -Xmx1g
+#                                                   # Java 25 with an ahead-of-time cache (JEP 483/514)
 #
 # Uses the executable jar, extracted once with Spring Boot's jar tools (as a deployment would run
-# it); builds it first if missing. With CDS=1 a training run first writes a class data sharing
-# archive (Java's AppCDS; Spring Boot's spring.context.exit=onRefresh) that the measured runs
-# use. Prints each run (first 200 on /fhir/metadata; readiness, i.e. the validator prepared and
+# it); builds it first if missing. JAVA picks the java binary; with AOT=1 (Java 25 or newer) a
+# training run first records an ahead-of-time cache (Spring Boot's spring.context.exit=onRefresh)
+# that the measured runs use. Prints each run (first 200 on /fhir/metadata; readiness, i.e. the validator prepared and
 # the definitions stored) and the medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,10 +29,17 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 java -Djarmode=tools -jar "$jar" extract --destination "$work/app" >/dev/null
 app_jar=$(ls "$work"/app/*.jar | head -1)
-if [ "${CDS:-0}" = 1 ]; then
-    java -XX:ArchiveClassesAtExit="$work/app.jsa" -Dspring.context.exit=onRefresh -jar "$app_jar" \
+java="${JAVA:-java}"
+if [ "${AOT:-0}" = 1 ]; then
+    # A training run that stops once the application context is refreshed, recording the cache.
+    "$java" -XX:AOTCacheOutput="$work/app.aot" -Dspring.context.exit=onRefresh -jar "$app_jar" \
         --patientkontrakt.data-dir="$work/training" --server.port=0 >"$work/training.log" 2>&1 || true
-    jvm_options=(-XX:SharedArchiveFile="$work/app.jsa" "${jvm_options[@]}")
+    if [ ! -s "$work/app.aot" ]; then
+        echo "the training run wrote no AOT cache; its log:" >&2
+        tail -20 "$work/training.log" >&2
+        exit 1
+    fi
+    jvm_options=(-XX:AOTCache="$work/app.aot" "${jvm_options[@]}")
 fi
 
 seconds() { awk -v ms="$1" 'BEGIN {printf "%.1f", ms / 1000}'; }
@@ -44,7 +52,7 @@ rss=()
 for run in $(seq 1 "$runs"); do
     data="$work/data-$run"
     start=$(date +%s%N)
-    java "${jvm_options[@]}" -jar "$app_jar" \
+    "$java" "${jvm_options[@]}" -jar "$app_jar" \
         --patientkontrakt.data-dir="$data" --server.port="$port" >"$work/run-$run.log" 2>&1 &
     pid=$!
     until curl -sf -o /dev/null "http://127.0.0.1:$port/fhir/metadata"; do

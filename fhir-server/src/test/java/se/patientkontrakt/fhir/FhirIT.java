@@ -56,6 +56,11 @@ public abstract class FhirIT {
         return fhirContext.newJsonParser().parseResource(type, response.asString());
     }
 
+    /** GET a path that must answer 200, parsed as the given type. */
+    protected <T extends IBaseResource> T read(String path, Class<T> type) {
+        return parse(fhir().when().get(path).then().statusCode(200).extract().response(), type);
+    }
+
     protected OperationOutcome outcome(Response response) {
         return parse(response, OperationOutcome.class);
     }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.context.FhirContext;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -28,7 +26,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ConformanceFilesTest {
 
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final FhirContext FHIR = FhirContext.forR4Cached();
     private static final Set<String> INERA_CANONICALS = Set.of("pk-kv-typ-av-fast-kontakt", "pk-typeofcareplan");
 
@@ -37,19 +34,11 @@ class ConformanceFilesTest {
     }
 
     private static Stream<Path> jsonFiles(String folder) {
-        try (Stream<Path> listing = Files.list(ROOT.resolve(folder))) {
-            return listing.filter(p -> p.toString().endsWith(".json")).sorted().toList().stream();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ConformanceFolders.jsonFiles(folder);
     }
 
     private static Resource read(Path file) {
-        try {
-            return (Resource) FHIR.newJsonParser().parseResource(Files.readString(file));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return (Resource) FHIR.newJsonParser().parseResource(ConformanceFolders.read(file));
     }
 
     private static List<Resource> readAll(String folder) {
@@ -103,15 +92,7 @@ class ConformanceFilesTest {
                         : Stream.of(r))
                 .flatMap(r -> r.getMeta().getProfile().stream().map(p -> p.getValue()))
                 .collect(Collectors.toSet());
-        String allExamples = jsonFiles("examples")
-                .map(p -> {
-                    try {
-                        return Files.readString(p);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                })
-                .collect(Collectors.joining());
+        String allExamples = jsonFiles("examples").map(ConformanceFolders::read).collect(Collectors.joining());
 
         for (Resource resource : readAll("profiles")) {
             StructureDefinition sd = (StructureDefinition) resource;

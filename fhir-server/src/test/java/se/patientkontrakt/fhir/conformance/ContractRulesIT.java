@@ -25,14 +25,7 @@ class ContractRulesIT extends FhirIT {
     }
 
     private CarePlan goransContract() {
-        return parse(
-                fhir().when()
-                        .get(GORAN_CONTRACT)
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .response(),
-                CarePlan.class);
+        return read(GORAN_CONTRACT, CarePlan.class);
     }
 
     private void wantsHelp(CarePlan plan) {
@@ -175,14 +168,7 @@ class ContractRulesIT extends FhirIT {
 
     @Test
     void definitionsAreServedWithSnapshots() {
-        StructureDefinition contract = parse(
-                fhir().when()
-                        .get("/StructureDefinition/pk-patientkontrakt")
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .response(),
-                StructureDefinition.class);
+        StructureDefinition contract = read("/StructureDefinition/pk-patientkontrakt", StructureDefinition.class);
 
         assertThat(contract.getUrl()).isEqualTo(ConformanceResources.PATIENTKONTRAKT_PROFILE);
         assertThat(contract.getSnapshot().getElement())

@@ -3,9 +3,6 @@ package se.patientkontrakt.fhir.conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.response.Response;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.Bundle;
@@ -24,8 +21,6 @@ import se.patientkontrakt.fhir.FhirIT;
  */
 class ExamplesIT extends FhirIT {
 
-    private static final Path EXAMPLES = Path.of("..", "examples");
-
     static Stream<Path> transactionBundles() {
         return files().filter(p -> p.getFileName().toString().startsWith("Bundle-"));
     }
@@ -35,19 +30,11 @@ class ExamplesIT extends FhirIT {
     }
 
     private static Stream<Path> files() {
-        try (Stream<Path> listing = Files.list(EXAMPLES)) {
-            return listing.filter(p -> p.toString().endsWith(".json")).sorted().toList().stream();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ConformanceFolders.jsonFiles("examples");
     }
 
     private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ConformanceFolders.read(file);
     }
 
     @ParameterizedTest

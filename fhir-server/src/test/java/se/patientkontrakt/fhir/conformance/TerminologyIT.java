@@ -17,14 +17,7 @@ class TerminologyIT extends FhirIT {
 
     @Test
     void expandsALocalValueSetWithSwedishDisplays() {
-        ValueSet expanded = parse(
-                fhir().when()
-                        .get("/ValueSet/pk-activity-kind/$expand")
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .response(),
-                ValueSet.class);
+        ValueSet expanded = read("/ValueSet/pk-activity-kind/$expand", ValueSet.class);
 
         assertThat(expanded.getExpansion().getContains())
                 .extracting(c -> c.getCode() + "=" + c.getDisplay())
@@ -41,14 +34,7 @@ class TerminologyIT extends FhirIT {
 
     @Test
     void expandsTheIneraFixedContactValueSet() {
-        ValueSet expanded = parse(
-                fhir().when()
-                        .get("/ValueSet/pk-kv-typ-av-fast-kontakt/$expand")
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .response(),
-                ValueSet.class);
+        ValueSet expanded = read("/ValueSet/pk-kv-typ-av-fast-kontakt/$expand", ValueSet.class);
 
         assertThat(expanded.getExpansion().getContains())
                 .extracting(c -> c.getSystem() + "|" + c.getCode())
