@@ -7,7 +7,6 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
-import ca.uhn.fhir.validation.SingleValidationMessage;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -113,8 +112,8 @@ public class ProfileValidationInterceptor {
         String type = validator.fhirContext().getResourceType(resource);
         Set<String> profiles = profilesToCheck(resource, type, issues);
         if (issues.isEmpty() && !profiles.isEmpty()) {
-            for (SingleValidationMessage message : validator.errors(resource, profiles)) {
-                issues.add(issue(IssueType.PROCESSING, elementPath(message), message.getMessage()));
+            for (ContractValidator.Problem problem : validator.errors(resource, profiles)) {
+                issues.add(issue(IssueType.PROCESSING, elementPath(problem), problem.message()));
             }
         }
         if (issues.isEmpty() && resource instanceof CarePlan plan) {
@@ -215,9 +214,9 @@ public class ProfileValidationInterceptor {
      * ({@code CarePlan}) and the element is named at the start of the message
      * ({@code CarePlan.subject: minimum required = 1 ...}): that path is the more precise one.
      */
-    static String elementPath(SingleValidationMessage message) {
-        Matcher named = PATH_IN_MESSAGE.matcher(message.getMessage() == null ? "" : message.getMessage());
-        String location = message.getLocationString();
+    static String elementPath(ContractValidator.Problem problem) {
+        Matcher named = PATH_IN_MESSAGE.matcher(problem.message() == null ? "" : problem.message());
+        String location = problem.location();
         if (named.lookingAt() && (location == null || named.group(1).startsWith(location))) {
             return named.group(1);
         }
