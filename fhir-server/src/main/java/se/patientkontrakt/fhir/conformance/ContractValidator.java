@@ -7,10 +7,14 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
 import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
@@ -66,7 +70,8 @@ public class ContractValidator {
      */
     private static final int VALIDATIONS_PER_INSTANCE = 1000;
 
-    private final ThreadLocal<ReusedValidator> validators = new ThreadLocal<>();
+    /** Idle validators; as many exist as validations ever ran at the same time. */
+    private final Deque<ReusedValidator> idle = new ConcurrentLinkedDeque<>();
 
     private static final class ReusedValidator {
         final InstanceValidator validator;
@@ -165,8 +170,9 @@ public class ContractValidator {
      *
      * <p>HAPI's {@code FhirInstanceValidator} builds a new HL7 {@code InstanceValidator} for every
      * call, and its construction re-reads a table of OIDs from a jar: about a third of a
-     * contract's validation time, measured. Here each thread keeps its validator, configured as
-     * HAPI configures it, and renews it every {@value #VALIDATIONS_PER_INSTANCE} validations.
+     * contract's validation time, measured. Here validators (not thread-safe) are kept in a pool
+     * of idle ones, configured as HAPI configures them, and each is renewed after
+     * {@value #VALIDATIONS_PER_INSTANCE} validations.
      */
     public List<Problem> errors(IBaseResource resource, Collection<String> profiles) {
         return errors(ready(), resource, profiles);
@@ -186,8 +192,13 @@ public class ContractValidator {
         byte[] json =
                 fhirContext.newJsonParser().encodeResourceToString(resource).getBytes(StandardCharsets.UTF_8);
         List<ValidationMessage> messages = new ArrayList<>();
-        instanceValidator(ready)
-                .validate(null, messages, new ByteArrayInputStream(json), Manager.FhirFormat.JSON, definitions);
+        ReusedValidator reused = borrow(ready);
+        try {
+            reused.validator.validate(
+                    null, messages, new ByteArrayInputStream(json), Manager.FhirFormat.JSON, definitions);
+        } finally {
+            giveBack(reused);
+        }
         return messages.stream()
                 .filter(m -> m.getLevel() == ValidationMessage.IssueSeverity.ERROR
                         || m.getLevel() == ValidationMessage.IssueSeverity.FATAL)
@@ -195,14 +206,36 @@ public class ContractValidator {
                 .toList();
     }
 
-    private InstanceValidator instanceValidator(Prepared ready) {
-        ReusedValidator current = validators.get();
-        if (current == null || current.uses >= VALIDATIONS_PER_INSTANCE) {
-            current = new ReusedValidator(newInstanceValidator(ready.workerContext()));
-            validators.set(current);
+    private ReusedValidator borrow(Prepared ready) {
+        ReusedValidator reused = idle.pollFirst();
+        return reused != null ? reused : new ReusedValidator(newInstanceValidator(ready.workerContext()));
+    }
+
+    private void giveBack(ReusedValidator reused) {
+        if (++reused.uses < VALIDATIONS_PER_INSTANCE) {
+            idle.offerFirst(reused);
         }
-        current.uses++;
-        return current.validator;
+    }
+
+    /**
+     * HAPI's adapter between the validation chain and the HL7 validator converts every
+     * StructureDefinition to R5 each time the validator lists them, which it does for every
+     * binding it resolves: a tenth of a contract's validation, measured. The definitions do not
+     * change while the server runs, so each list is converted once.
+     */
+    private static final class DefinitionListCachingWorkerContext extends WorkerContextValidationSupportAdapter {
+
+        private final Map<Class<?>, List<?>> listsByType = new ConcurrentHashMap<>();
+
+        DefinitionListCachingWorkerContext(IValidationSupport validationSupport) {
+            super(validationSupport);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T extends org.hl7.fhir.r5.model.Resource> List<T> fetchResourcesByType(Class<T> type) {
+            return (List<T>) listsByType.computeIfAbsent(type, t -> List.copyOf(super.fetchResourcesByType(type)));
+        }
     }
 
     /** Configured as HAPI's FhirInstanceValidator configures it, with our two choices. */
