@@ -56,6 +56,17 @@ public abstract class FhirIT {
         return fhirContext.newJsonParser().parseResource(type, response.asString());
     }
 
+    /** POST a new resource, which must answer 201; the id the server gave it. */
+    protected String create(IBaseResource resource) {
+        return fhir(resource)
+                .when()
+                .post("/" + fhirContext.getResourceType(resource))
+                .then()
+                .statusCode(201)
+                .extract()
+                .path("id");
+    }
+
     /** GET a path that must answer 200, parsed as the given type. */
     protected <T extends IBaseResource> T read(String path, Class<T> type) {
         return parse(fhir().when().get(path).then().statusCode(200).extract().response(), type);

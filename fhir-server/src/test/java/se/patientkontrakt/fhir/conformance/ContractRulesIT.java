@@ -137,13 +137,7 @@ class ContractRulesIT extends FhirIT {
         patient.addIdentifier().setSystem("urn:oid:1.2.752.129.2.1.3.1").setValue("191212121212");
         patient.addName().setFamily("Tolvansson").addGiven("Tolvan");
 
-        String id = fhir(patient)
-                .when()
-                .post("/Patient")
-                .then()
-                .statusCode(201)
-                .extract()
-                .path("id");
+        String id = create(patient);
 
         Patient stored = parse(fhir().when().get("/Patient/" + id), Patient.class);
         assertThat(stored.getIdentifierFirstRep().getSystem()).isEqualTo(SwedishIdentifiers.PERSONNUMMER);

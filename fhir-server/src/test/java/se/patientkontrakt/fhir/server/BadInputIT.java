@@ -29,13 +29,7 @@ class BadInputIT extends FhirIT {
     @BeforeEach
     void storeOnePatient() {
         family = "Bad" + Fixtures.uniqueValue().substring(0, 8);
-        existingId = fhir(Fixtures.patient(family))
-                .when()
-                .post("/Patient")
-                .then()
-                .statusCode(201)
-                .extract()
-                .path("id");
+        existingId = create(Fixtures.patient(family));
     }
 
     private void assertNothingChanged() {

@@ -17,7 +17,7 @@ import se.patientkontrakt.fhir.FhirIT;
 /** Every REST interaction of the FHIR R4 API, over real HTTP against the real database. */
 class RestInteractionsIT extends FhirIT {
 
-    private String create(Patient patient) {
+    private String createdLocation(Patient patient) {
         return fhir(patient)
                 .when()
                 .post("/Patient")
@@ -28,7 +28,7 @@ class RestInteractionsIT extends FhirIT {
     }
 
     private String createPatient(String family) {
-        return idPart(create(Fixtures.patient(family)));
+        return idPart(createdLocation(Fixtures.patient(family)));
     }
 
     /** "Patient/123" from "http://host/fhir/Patient/123/_history/1". */
