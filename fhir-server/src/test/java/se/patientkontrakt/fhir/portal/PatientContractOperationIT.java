@@ -1,0 +1,102 @@
+package se.patientkontrakt.fhir.portal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.restassured.response.Response;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Bundle.SearchEntryMode;
+import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.Patient;
+import org.junit.jupiter.api.Test;
+import se.patientkontrakt.fhir.FhirIT;
+
+/** The portal view of the example personas (loaded by the test profile's demo setting). */
+class PatientContractOperationIT extends FhirIT {
+
+    private static final String PERSONNUMMER = "http://electronichealth.se/identifier/personnummer";
+
+    private static java.util.List<String> ids(Bundle bundle, SearchEntryMode mode) {
+        return bundle.getEntry().stream()
+                .filter(e -> e.getSearch().getMode() == mode)
+                .map(e -> e.getResource()
+                        .getIdElement()
+                        .toUnqualifiedVersionless()
+                        .getValue())
+                .toList();
+    }
+
+    @Test
+    void esthersViewHoldsEverythingThePortalShowsInOneResponse() {
+        Bundle view = read("/Patient/esther-andersson/$patientkontrakt", Bundle.class);
+
+        assertThat(view.getTotal()).isEqualTo(1);
+        assertThat(ids(view, SearchEntryMode.MATCH)).containsExactly("CarePlan/esther-andersson-patientkontrakt");
+        assertThat(ids(view, SearchEntryMode.INCLUDE))
+                .contains(
+                        "Patient/esther-andersson",
+                        "CareTeam/esther-andersson-kontaktteam",
+                        "Goal/esther-andersson-vad-ar-viktigt",
+                        "Goal/esther-andersson-gemensamt-mal",
+                        "PractitionerRole/maria-lind-vardcentralen-nybro",
+                        "PractitionerRole/johan-berg-vardcentralen-nybro",
+                        "Practitioner/maria-lind",
+                        "Organization/vardcentralen-nybro",
+                        "CarePlan/esther-andersson-sip")
+                .doesNotHaveDuplicates();
+        assertThat(view.getEntry()).allSatisfy(e -> assertThat(e.getFullUrl())
+                .endsWith(e.getResource()
+                        .getIdElement()
+                        .toUnqualifiedVersionless()
+                        .getValue()));
+    }
+
+    @Test
+    void theViewCanBeAskedForByPersonnummer() {
+        Bundle view = read("/Patient/$patientkontrakt?identifier=" + PERSONNUMMER + "|195109031376", Bundle.class);
+
+        // Other tests store copies of Göran's contract, so his view may hold more than the example.
+        assertThat(ids(view, SearchEntryMode.MATCH)).contains("CarePlan/goran-karlsson-patientkontrakt");
+        assertThat(ids(view, SearchEntryMode.INCLUDE)).contains("Patient/goran-karlsson");
+    }
+
+    @Test
+    void aPatientWithoutAContractGetsAnEmptyWellFormedView() {
+        Patient patient = new Patient();
+        patient.addIdentifier().setSystem(PERSONNUMMER).setValue("191212121212");
+        String id = create(patient);
+
+        Bundle view = read("/Patient/" + id + "/$patientkontrakt", Bundle.class);
+
+        assertThat(view.getType()).isEqualTo(Bundle.BundleType.SEARCHSET);
+        assertThat(view.getTotal()).isZero();
+        assertThat(view.getEntry()).isEmpty();
+    }
+
+    @Test
+    void anUnknownPatientIs404() {
+        fhir().when().get("/Patient/no-such-patient/$patientkontrakt").then().statusCode(404);
+        Response byIdentifier =
+                fhir().when().get("/Patient/$patientkontrakt?identifier=" + PERSONNUMMER + "|190001019806");
+        byIdentifier.then().statusCode(404);
+        assertThat(diagnostics(byIdentifier)).contains("No patient with identifier");
+    }
+
+    @Test
+    void aMalformedIdentifierIs400() {
+        Response response = fhir().when().get("/Patient/$patientkontrakt?identifier=195109031376");
+
+        response.then().statusCode(400);
+        assertThat(diagnostics(response)).contains("identifier=system|value");
+    }
+
+    @Test
+    void theCapabilityStatementListsTheOperation() {
+        CapabilityStatement capabilities = read("/metadata", CapabilityStatement.class);
+
+        assertThat(capabilities.getRestFirstRep().getResource().stream()
+                        .filter(r -> r.getType().equals("Patient"))
+                        .flatMap(r -> r.getOperation().stream())
+                        .map(o -> o.getName()))
+                .contains("patientkontrakt");
+    }
+}
