@@ -36,9 +36,9 @@ public class ConformanceResources {
     private final List<IBaseResource> examples;
 
     ConformanceResources(FhirContext fhirContext) {
-        this.definitions = new ArrayList<>();
-        definitions.addAll(read(fhirContext, "profiles"));
-        definitions.addAll(read(fhirContext, "terminology"));
+        List<IBaseResource> all = new ArrayList<>(read(fhirContext, "profiles"));
+        all.addAll(read(fhirContext, "terminology"));
+        this.definitions = List.copyOf(all);
         this.examples = read(fhirContext, "examples");
     }
 

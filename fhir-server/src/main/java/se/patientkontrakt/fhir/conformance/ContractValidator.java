@@ -10,10 +10,8 @@ import java.util.Collection;
 import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
 import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
@@ -214,27 +212,6 @@ public class ContractValidator {
     private void giveBack(ReusedValidator reused) {
         if (++reused.uses < VALIDATIONS_PER_INSTANCE) {
             idle.offerFirst(reused);
-        }
-    }
-
-    /**
-     * HAPI's adapter between the validation chain and the HL7 validator converts every
-     * StructureDefinition to R5 each time the validator lists them, which it does for every
-     * binding it resolves: a tenth of a contract's validation, measured. The definitions do not
-     * change while the server runs, so each list is converted once.
-     */
-    private static final class DefinitionListCachingWorkerContext extends WorkerContextValidationSupportAdapter {
-
-        private final Map<Class<?>, List<?>> listsByType = new ConcurrentHashMap<>();
-
-        DefinitionListCachingWorkerContext(IValidationSupport validationSupport) {
-            super(validationSupport);
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public <T extends org.hl7.fhir.r5.model.Resource> List<T> fetchResourcesByType(Class<T> type) {
-            return (List<T>) listsByType.computeIfAbsent(type, t -> List.copyOf(super.fetchResourcesByType(type)));
         }
     }
 

@@ -13,6 +13,7 @@ import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.util.FhirTerser;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -119,11 +120,11 @@ class PatientContractOperation implements RestProvider {
         }
         included.put(key(patient.getIdElement()), patient);
         bundle.addEntry().setResource(patient).getSearch().setMode(SearchEntryMode.INCLUDE);
+        FhirTerser terser = fhirContext.newTerser();
         for (int depth = 0; depth < DEPTH && !toFollow.isEmpty(); depth++) {
             Deque<Resource> next = new ArrayDeque<>();
             for (Resource resource : toFollow) {
-                for (Reference reference :
-                        fhirContext.newTerser().getAllPopulatedChildElementsOfType(resource, Reference.class)) {
+                for (Reference reference : terser.getAllPopulatedChildElementsOfType(resource, Reference.class)) {
                     IIdType target = reference.getReferenceElement();
                     if (!target.hasIdPart() || !FOLLOWED.contains(target.getResourceType()) || target.isAbsolute()) {
                         continue;
