@@ -4,10 +4,13 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.RequestTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.ResponseDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.PreconditionFailedException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -23,7 +26,9 @@ import org.springframework.stereotype.Component;
  * exception), and ignores {@code If-Match} on delete altogether. The first hook turns the 409
  * into 412 when the client sent {@code If-Match}; the second checks the version before a delete
  * is stored ({@code STORAGE_PRESTORAGE_RESOURCE_DELETED} runs inside the delete's transaction, so
- * throwing there rolls it back).
+ * throwing there rolls it back). HAPI also leaves the {@code ETag} off a PATCH response, so a
+ * portal could not send its next change with {@code If-Match} without reading again; the third
+ * hook adds it, as for an update.
  */
 @Component
 @Interceptor
@@ -40,6 +45,19 @@ class IfMatchPreconditionInterceptor implements RestInterceptor {
             return failed;
         }
         return null;
+    }
+
+    @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
+    void etagOnPatch(RequestDetails request, ResponseDetails response, HttpServletResponse servletResponse) {
+        if (request.getRequestType() != RequestTypeEnum.PATCH
+                || response.getResponseResource() == null
+                || servletResponse.containsHeader(Constants.HEADER_ETAG)) {
+            return;
+        }
+        String version = response.getResponseResource().getIdElement().getVersionIdPart();
+        if (version != null) {
+            servletResponse.setHeader(Constants.HEADER_ETAG, "W/\"" + version + "\"");
+        }
     }
 
     @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)

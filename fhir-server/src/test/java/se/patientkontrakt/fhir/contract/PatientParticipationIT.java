@@ -75,7 +75,7 @@ class PatientParticipationIT extends FhirIT {
     void theAgreementIsRecordedByAPatchThatTouchesNothingElse() {
         CarePlan before = stored();
 
-        patch(JSON_PATCH, agreement("digital"), "1").then().statusCode(200);
+        patch(JSON_PATCH, agreement("digital"), "1").then().statusCode(200).header("ETag", "W/\"2\"");
 
         CarePlan after = stored();
         assertThat(after.getMeta().getVersionId()).isEqualTo("2");
