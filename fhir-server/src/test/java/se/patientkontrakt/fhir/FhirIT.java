@@ -2,8 +2,11 @@ package se.patientkontrakt.fhir;
 
 import ca.uhn.fhir.context.FhirContext;
 import io.restassured.RestAssured;
+import io.restassured.config.EncoderConfig;
+import io.restassured.config.RestAssuredConfig;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.stream.Stream;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -38,6 +41,10 @@ public abstract class FhirIT {
         RestAssured.port = port;
         RestAssured.basePath = "/fhir";
         RestAssured.enableLoggingOfRequestAndResponseIfValidationFails();
+        // REST Assured would send an unknown type such as application/fhir+json as ISO-8859-1;
+        // the server reads FHIR bodies as UTF-8, so å, ä and ö must be sent as UTF-8.
+        RestAssured.config = RestAssuredConfig.config()
+                .encoderConfig(EncoderConfig.encoderConfig().defaultContentCharset(StandardCharsets.UTF_8));
     }
 
     protected static RequestSpecification fhir() {

@@ -1,6 +1,7 @@
 package se.patientkontrakt.fhir.config;
 
 import ca.uhn.fhir.batch2.jobs.config.BatchCommonCtx;
+import ca.uhn.fhir.batch2.jobs.reindex.ReindexAppCtx;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
@@ -33,7 +34,9 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 /**
  * Wires HAPI FHIR's R4 JPA storage the way HAPI's JPA starter does, minus what this service
  * does not use (no MDM, CQL, GraphQL or Lucene). Each imported class is needed for the context
- * to start: removing one leaves a HAPI bean without its dependency.
+ * to start: removing one leaves a HAPI bean without its dependency. {@link ReindexAppCtx} is the
+ * one batch job we run: when a shipped SearchParameter is added or changed, HAPI reindexes the
+ * resources already stored, so a work list also finds contracts written before the upgrade.
  */
 @Configuration
 @Import({
@@ -42,7 +45,8 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
     ThreadPoolFactoryConfig.class,
     JpaBatch2Config.class,
     SubscriptionChannelConfig.class,
-    BatchCommonCtx.class
+    BatchCommonCtx.class,
+    ReindexAppCtx.class
 })
 class JpaConfig {
 

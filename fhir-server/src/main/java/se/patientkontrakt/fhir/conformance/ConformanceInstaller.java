@@ -5,13 +5,16 @@ import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.searchparam.registry.SearchParamRegistryImpl;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.SearchParameter;
 import org.hl7.fhir.r4.model.StructureDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +25,7 @@ import org.springframework.stereotype.Component;
 /**
  * At start-up, before the server reports itself ready: turns on write validation, stores the
  * patient-contract definitions as FHIR resources (StructureDefinitions with their generated
- * snapshots, CodeSystems, ValueSets, NamingSystems) so that {@code GET /fhir/StructureDefinition}
+ * snapshots, SearchParameters, the OperationDefinition, CodeSystems, ValueSets, NamingSystems) so that {@code GET /fhir/StructureDefinition}
  * and HAPI's terminology operations serve them, and loads the example contracts when
  * {@code patientkontrakt.demo.load-examples} is on.
  *
@@ -41,6 +44,7 @@ class ConformanceInstaller {
     private final IInterceptorService interceptors;
     private final DaoRegistry daoRegistry;
     private final IFhirSystemDao<Bundle, ?> systemDao;
+    private final ISearchParamRegistry searchParamRegistry;
     private final DemoProperties demo;
 
     ConformanceInstaller(
@@ -51,6 +55,7 @@ class ConformanceInstaller {
             IInterceptorService interceptors,
             DaoRegistry daoRegistry,
             IFhirSystemDao<Bundle, ?> systemDao,
+            ISearchParamRegistry searchParamRegistry,
             DemoProperties demo) {
         this.fhirContext = fhirContext;
         this.conformance = conformance;
@@ -59,6 +64,7 @@ class ConformanceInstaller {
         this.interceptors = interceptors;
         this.daoRegistry = daoRegistry;
         this.systemDao = systemDao;
+        this.searchParamRegistry = searchParamRegistry;
         this.demo = demo;
     }
 
@@ -68,13 +74,22 @@ class ConformanceInstaller {
         validator.prepare();
         long started = System.currentTimeMillis();
         int written = 0;
+        boolean searchParametersChanged = false;
         for (IBaseResource definition : conformance.definitions()) {
             IBaseResource toStore = definition instanceof StructureDefinition sd
                     ? validator.withSnapshot(sd.getUrl()).copy()
                     : ((Resource) definition).copy();
             if (storeIfChanged(toStore)) {
                 written++;
+                searchParametersChanged |= toStore instanceof SearchParameter;
             }
+        }
+        if (searchParametersChanged && searchParamRegistry instanceof SearchParamRegistryImpl registry) {
+            // HAPI picks up a stored SearchParameter on its next scheduled registry refresh; the
+            // examples loaded below, and the first requests, must already be indexed by it. Data
+            // stored before the change is reindexed by HAPI's own job
+            // (JpaStorageSettings#isMarkResourcesForReindexingUponSearchParameterChange).
+            registry.forceRefresh();
         }
         log.info(
                 "Patient-contract definitions: {} shipped, {} written, in {} ms",

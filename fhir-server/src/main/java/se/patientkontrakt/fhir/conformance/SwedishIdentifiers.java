@@ -70,7 +70,7 @@ public final class SwedishIdentifiers {
     }
 
     /** The Luhn digit over YYMMDDNNN: weights 2,1,2,… from the left, digits of products summed. */
-    static int luhnCheckDigit(String nineDigits) {
+    public static int luhnCheckDigit(String nineDigits) {
         int sum = 0;
         for (int i = 0; i < nineDigits.length(); i++) {
             int product = (nineDigits.charAt(i) - '0') * (i % 2 == 0 ? 2 : 1);

@@ -45,6 +45,13 @@ class ConformanceFilesTest {
         return jsonFiles(folder).map(ConformanceFilesTest::read).toList();
     }
 
+    private static List<StructureDefinition> structureDefinitions() {
+        return readAll("profiles").stream()
+                .filter(StructureDefinition.class::isInstance)
+                .map(StructureDefinition.class::cast)
+                .toList();
+    }
+
     @ParameterizedTest
     @MethodSource("files")
     void fileNameIsTypeAndId(Path file) {
@@ -74,8 +81,7 @@ class ConformanceFilesTest {
 
     @Test
     void profilesAreDifferentialsNamedForWhatTheyAre() {
-        for (Resource resource : readAll("profiles")) {
-            StructureDefinition sd = (StructureDefinition) resource;
+        for (StructureDefinition sd : structureDefinitions()) {
             assertThat(sd.hasSnapshot()).as(sd.getId() + " has no snapshot").isFalse();
             assertThat(sd.getFhirVersion().toCode()).isEqualTo("4.0.1");
             assertThat(sd.getName()).matches("[A-Z][A-Za-z]+(Profile|Extension)");
@@ -94,14 +100,20 @@ class ConformanceFilesTest {
                 .collect(Collectors.toSet());
         String allExamples = jsonFiles("examples").map(ConformanceFolders::read).collect(Collectors.joining());
 
-        for (Resource resource : readAll("profiles")) {
-            StructureDefinition sd = (StructureDefinition) resource;
+        for (StructureDefinition sd : structureDefinitions()) {
             if ("Extension".equals(sd.getType())) {
                 assertThat(allExamples).as("an example uses " + sd.getUrl()).contains("\"" + sd.getUrl() + "\"");
             } else {
                 assertThat(declared).as("an example declares " + sd.getUrl()).contains(sd.getUrl());
             }
         }
+    }
+
+    @Test
+    void profilesHoldOnlyProfilesSearchParametersAndOperations() {
+        assertThat(readAll("profiles"))
+                .extracting(Resource::fhirType)
+                .containsOnly("StructureDefinition", "SearchParameter", "OperationDefinition");
     }
 
     @Test

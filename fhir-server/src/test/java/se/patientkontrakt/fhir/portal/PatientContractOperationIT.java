@@ -6,6 +6,7 @@ import io.restassured.response.Response;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.SearchEntryMode;
 import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.OperationDefinition;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.Test;
 import se.patientkontrakt.fhir.FhirIT;
@@ -14,6 +15,7 @@ import se.patientkontrakt.fhir.FhirIT;
 class PatientContractOperationIT extends FhirIT {
 
     private static final String PERSONNUMMER = "http://electronichealth.se/identifier/personnummer";
+    private static final String DEFINITION = "https://patientkontrakt.se/fhir/OperationDefinition/pk-patientkontrakt";
 
     private static java.util.List<String> ids(Bundle bundle, SearchEntryMode mode) {
         return bundle.getEntry().stream()
@@ -90,13 +92,30 @@ class PatientContractOperationIT extends FhirIT {
     }
 
     @Test
-    void theCapabilityStatementListsTheOperation() {
+    void theCapabilityStatementListsTheOperationWithItsPublishedDefinition() {
         CapabilityStatement capabilities = read("/metadata", CapabilityStatement.class);
 
         assertThat(capabilities.getRestFirstRep().getResource().stream()
                         .filter(r -> r.getType().equals("Patient"))
                         .flatMap(r -> r.getOperation().stream())
-                        .map(o -> o.getName()))
-                .contains("patientkontrakt");
+                        .filter(o -> o.getName().equals("patientkontrakt"))
+                        .map(o -> o.getDefinition()))
+                .containsExactly(DEFINITION);
+    }
+
+    @Test
+    void theOperationDefinitionIsServedAndDescribesBothWaysToCall() {
+        OperationDefinition definition =
+                read("/OperationDefinition?url=" + DEFINITION, Bundle.class).getEntry().stream()
+                        .map(e -> (OperationDefinition) e.getResource())
+                        .findFirst()
+                        .orElseThrow();
+
+        assertThat(definition.getCode()).isEqualTo("patientkontrakt");
+        assertThat(definition.getInstance()).isTrue();
+        assertThat(definition.getType()).isTrue();
+        assertThat(definition.getParameter())
+                .extracting(p -> p.getName() + ":" + p.getUse().toCode())
+                .containsExactly("identifier:in", "return:out");
     }
 }
