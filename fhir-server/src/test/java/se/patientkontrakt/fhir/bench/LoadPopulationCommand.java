@@ -49,6 +49,11 @@ public final class LoadPopulationCommand {
               --concurrency C     transactions in flight at once (default 4)
               --today YYYY-MM-DD  date that next steps and follow-ups are placed around (default: today)""";
 
+    static {
+        // Before HAPI's FhirContext below logs its start-up.
+        Commands.quietLogging();
+    }
+
     private static final FhirContext FHIR = FhirContext.forR4Cached();
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
@@ -86,7 +91,6 @@ public final class LoadPopulationCommand {
             System.exit(2);
             return;
         }
-        Commands.quietLogging();
         SyntheticPopulation population = new SyntheticPopulation(seed, count, today);
         if (!new LoadPopulationCommand(URI.create(baseUrl), concurrency).load(population, seed)) {
             System.exit(1);

@@ -138,7 +138,6 @@ public final class ReadLatencyCommand {
             return;
         }
 
-        Commands.quietLogging();
         System.err.printf("Deriving the targets from %d contracts of seed %d…%n", count, seed);
         Targets targets = Targets.of(new SyntheticPopulation(seed, count, today));
         List<Scenario> scenarios = scenarios(targets, today);
@@ -153,13 +152,14 @@ public final class ReadLatencyCommand {
         ReadLatencyCommand command =
                 new ReadLatencyCommand(options.string("base-url", "http://localhost:8080/fhir"), concurrency, seed);
         System.out.printf(
-                "Read latency at %s: population N=%d (seed %d, today %s), %d clients, %s per scenario after %d s"
+                "Read latency at %s: population N=%d (seed %d, today %s), %d client%s, %s per scenario after %d s"
                         + " warm-up; %d processors here%n%n",
                 command.base,
                 count,
                 seed,
                 today,
                 concurrency,
+                concurrency == 1 ? "" : "s",
                 requests > 0 ? requests + " requests" : duration + " s",
                 warmup,
                 Runtime.getRuntime().availableProcessors());
