@@ -1,0 +1,275 @@
+package se.patientkontrakt.fhir.bench;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.parser.DataFormatException;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
+import org.hl7.fhir.r4.model.Bundle;
+
+/**
+ * Writes a synthetic population of N patient contracts (see {@link SyntheticPopulation}) into a
+ * running server through its REST API, as transaction Bundles POSTed to the base URL: first the
+ * shared directory (units, practitioners, roles), then one Bundle per contract, from
+ * {@code --concurrency} clients at once. Every entry is a PUT to a stable id, so a second run
+ * with the same seed and {@code --today} stores nothing new.
+ *
+ * <p>Run with {@code ./mvnw -q -pl fhir-server -Pbench test-compile exec:java@populate
+ * -Dexec.args="--base-url http://localhost:8080/fhir --count 1000 --seed 42"}. Progress goes to
+ * standard error, the summary to standard output. The first answer that is not 2xx is printed
+ * with its OperationOutcome and ends the run with exit status 1.
+ */
+public final class LoadPopulationCommand {
+
+    static final String USAGE =
+            """
+            options (all optional):
+              --base-url URL      FHIR base URL of a running server (default http://localhost:8080/fhir)
+              --count N           number of contracts, one patient each (default 1000)
+              --seed S            seed of the population; ids start with syn<S>- (default 42)
+              --concurrency C     transactions in flight at once (default 4)
+              --today YYYY-MM-DD  date that next steps and follow-ups are placed around (default: today)""";
+
+    static {
+        // Before HAPI's FhirContext below logs its start-up.
+        Commands.quietLogging();
+    }
+
+    private static final FhirContext FHIR = FhirContext.forR4Cached();
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
+
+    /** Directory Bundles stay well under the server's 1 MB request limit at this size. */
+    private static final int DIRECTORY_ENTRIES_PER_BUNDLE = 100;
+
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
+    private final URI base;
+    private final int concurrency;
+    private final AtomicReference<String> failure = new AtomicReference<>();
+
+    private LoadPopulationCommand(URI base, int concurrency) {
+        this.base = base;
+        this.concurrency = concurrency;
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        String baseUrl;
+        int count;
+        long seed;
+        int concurrency;
+        LocalDate today;
+        try {
+            Options options = Options.parse(args, List.of("base-url", "count", "seed", "concurrency", "today"));
+            baseUrl = options.string("base-url", "http://localhost:8080/fhir");
+            count = options.positive("count", 1000);
+            seed = options.number("seed", 42);
+            concurrency = options.positive("concurrency", 4);
+            today = options.date("today", LocalDate.now());
+        } catch (Options.UsageException e) {
+            System.err.println(e.getMessage() + System.lineSeparator() + USAGE);
+            System.exit(2);
+            return;
+        }
+        SyntheticPopulation population = new SyntheticPopulation(seed, count, today);
+        if (!new LoadPopulationCommand(URI.create(baseUrl), concurrency).load(population, seed)) {
+            System.exit(1);
+        }
+    }
+
+    private boolean load(SyntheticPopulation population, long seed) throws InterruptedException {
+        long started = System.nanoTime();
+        List<Bundle> organizations = PopulationBundles.organizations(population, DIRECTORY_ENTRIES_PER_BUNDLE);
+        List<Bundle> practitioners = PopulationBundles.practitioners(population, DIRECTORY_ENTRIES_PER_BUNDLE);
+        int directorySize =
+                population.units().size() + 2 * population.clinicians().size();
+        System.err.printf(
+                "Directory: %d units, %d practitioners with a role each%n",
+                population.units().size(), population.clinicians().size());
+        Stats directory = new Stats();
+        try (ProgressBar bar = new ProgressBar("resources", directorySize)) {
+            // Units first, on one connection: every role refers to one.
+            new Batch(organizations.size(), organizations::get, i -> "units, Bundle " + (i + 1), bar, true)
+                    .run(1, directory);
+            new Batch(practitioners.size(), practitioners::get, i -> "practitioners, Bundle " + (i + 1), bar, true)
+                    .run(concurrency, directory);
+        }
+        if (failed()) {
+            return false;
+        }
+        double directorySeconds = (System.nanoTime() - started) / 1e9;
+
+        System.err.printf(
+                "Contracts: %d for seed %d around %s, %d at a time%n",
+                population.count(), seed, population.today(), concurrency);
+        Stats contracts = new Stats();
+        long contractsStarted = System.nanoTime();
+        try (ProgressBar bar = new ProgressBar("contracts", population.count())) {
+            new Batch(
+                            population.count(),
+                            i -> PopulationBundles.contract(population.contract(i)),
+                            i -> "contract " + i + " (Patient/syn" + seed + "-" + i + ")",
+                            bar,
+                            false)
+                    .run(concurrency, contracts);
+        }
+        if (failed()) {
+            return false;
+        }
+        double seconds = (System.nanoTime() - contractsStarted) / 1e9;
+        long resources = contracts.resources.sum();
+        System.out.printf(
+                "Directory: %d resources in %.1f s%n"
+                        + "Loaded %d contracts (%d resources) into %s in %.1f s: %.1f contracts/s, %.1f resources/s%n"
+                        + "  transaction round trip: median %s ms, p95 %s ms, max %s ms (%d in flight)%n"
+                        + "  building and encoding the Bundles here: %.1f ms CPU per contract%n",
+                directory.resources.sum(),
+                directorySeconds,
+                population.count(),
+                resources,
+                base,
+                seconds,
+                population.count() / seconds,
+                resources / seconds,
+                Percentiles.millis(contracts.percentile(50)),
+                Percentiles.millis(contracts.percentile(95)),
+                Percentiles.millis(contracts.percentile(100)),
+                concurrency,
+                contracts.buildNanos.sum() / 1e6 / population.count());
+        return true;
+    }
+
+    private boolean failed() {
+        String message = failure.get();
+        if (message != null) {
+            System.err.println(System.lineSeparator() + "Stopped: " + message);
+        }
+        return message != null;
+    }
+
+    /** What a batch measured: round trips, client-side work, resources written. */
+    private static final class Stats {
+        final List<Long> roundTrips = Collections.synchronizedList(new ArrayList<>());
+        final LongAdder buildNanos = new LongAdder();
+        final LongAdder resources = new LongAdder();
+
+        long percentile(double percent) {
+            long[] sorted = roundTrips.stream().mapToLong(Long::longValue).toArray();
+            Arrays.sort(sorted);
+            return Percentiles.of(sorted, percent);
+        }
+    }
+
+    /** {@code size} transactions, made by {@code bundles} on the sending thread, sent in parallel. */
+    private final class Batch {
+        private final int size;
+        private final IntFunction<Bundle> bundles;
+        private final IntFunction<String> what;
+        private final ProgressBar bar;
+        private final boolean countResources;
+
+        Batch(
+                int size,
+                IntFunction<Bundle> bundles,
+                IntFunction<String> what,
+                ProgressBar bar,
+                boolean countResources) {
+            this.size = size;
+            this.bundles = bundles;
+            this.what = what;
+            this.bar = bar;
+            this.countResources = countResources;
+        }
+
+        void run(int threads, Stats stats) throws InterruptedException {
+            AtomicInteger next = new AtomicInteger();
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<?>> workers = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    workers.add(pool.submit(() -> {
+                        int index;
+                        while (failure.get() == null && (index = next.getAndIncrement()) < size) {
+                            send(index, stats);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> worker : workers) {
+                    worker.get();
+                }
+            } catch (ExecutionException e) {
+                failure.compareAndSet(null, "client error: " + e.getCause());
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+
+        private void send(int index, Stats stats) throws InterruptedException {
+            // CPU time, not elapsed time: on a machine shared with the server, this thread waits
+            // for a core as often as it runs.
+            long started = CPU.getCurrentThreadCpuTime();
+            Bundle bundle = bundles.apply(index);
+            String body = FHIR.newJsonParser().encodeResourceToString(bundle);
+            long built = CPU.getCurrentThreadCpuTime();
+            long sent = System.nanoTime();
+            HttpRequest request = HttpRequest.newBuilder(base)
+                    .timeout(Duration.ofMinutes(5))
+                    .header("Content-Type", "application/fhir+json; charset=utf-8")
+                    .header("Accept", "application/fhir+json")
+                    .header("Prefer", "return=minimal")
+                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+                    .build();
+            HttpResponse<String> response;
+            try {
+                response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                failure.compareAndSet(null, what.apply(index) + ": " + e);
+                return;
+            }
+            long answered = System.nanoTime();
+            if (response.statusCode() / 100 != 2) {
+                failure.compareAndSet(
+                        null,
+                        what.apply(index) + ": HTTP " + response.statusCode() + System.lineSeparator()
+                                + pretty(response.body()));
+                return;
+            }
+            stats.roundTrips.add(answered - sent);
+            stats.buildNanos.add(built - started);
+            stats.resources.add(bundle.getEntry().size());
+            bar.advance(countResources ? bundle.getEntry().size() : 1);
+        }
+    }
+
+    /** The answer as indented FHIR JSON (an OperationOutcome, normally), or as it came. */
+    private static String pretty(String body) {
+        try {
+            return FHIR.newJsonParser()
+                    .setPrettyPrint(true)
+                    .encodeResourceToString(FHIR.newJsonParser().parseResource(body));
+        } catch (DataFormatException e) {
+            return body;
+        }
+    }
+}

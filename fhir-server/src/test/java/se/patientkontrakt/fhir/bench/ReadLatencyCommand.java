@@ -1,0 +1,311 @@
+package se.patientkontrakt.fhir.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import se.patientkontrakt.fhir.bench.SyntheticPopulation.Contract;
+import se.patientkontrakt.fhir.conformance.SwedishIdentifiers;
+
+/**
+ * Read latency of the portal view and the work-list searches, against any server that holds a
+ * population written by {@link LoadPopulationCommand}: {@code --concurrency} clients send
+ * requests back to back (closed loop) for {@code --duration} seconds, or {@code --requests} in
+ * all, per scenario, after a warm-up whose requests are not counted. The patients, roles and
+ * units asked for are drawn from the same synthetic population (same {@code --count},
+ * {@code --seed} and {@code --today}), not looked up on the server.
+ *
+ * <p>For each scenario it prints throughput, the 50th/95th/99th percentile and maximum latency
+ * of the successful requests (nearest rank over every sample), and the number of errors (an
+ * answer other than 2xx, or no answer); the first error of a scenario is printed below the
+ * table. Run with {@code ./mvnw -q -pl fhir-server -Pbench test-compile exec:java@read-latency
+ * -Dexec.args="--base-url http://localhost:8080/fhir --count 1000 --seed 42"}.
+ */
+public final class ReadLatencyCommand {
+
+    static final String USAGE =
+            """
+            options (all optional):
+              --base-url URL      FHIR base URL of the server (default http://localhost:8080/fhir)
+              --count N           size of the loaded population (default 1000)
+              --seed S            seed it was loaded with (default 42)
+              --today YYYY-MM-DD  the --today it was loaded with, also the work list's date (default: today)
+              --concurrency C     clients sending at once (default 4)
+              --duration SECONDS  measured time per scenario (default 30)
+              --requests R        measure R requests per scenario instead of a duration
+              --warmup SECONDS    unmeasured requests before each scenario (default 5)
+              --scenarios LIST    comma-separated names (default: all):
+                                  portal, portal-by-identifier, overdue-worklist,
+                                  by-fast-vardkontakt, by-unit, by-patient-identifier""";
+
+    private static final String PERSONNUMMER = SwedishIdentifiers.PERSONNUMMER;
+
+    /** One kind of request; {@code path} draws the next one, relative to the base URL. */
+    private record Scenario(String name, String shape, Function<SplittableRandom, String> path) {}
+
+    /** What the population holds, as the benchmark needs it. */
+    private record Targets(List<String> patients, List<String> personnummer, List<String> roles, List<String> units) {
+
+        static Targets of(SyntheticPopulation population) {
+            List<String> patients = new ArrayList<>();
+            List<String> personnummer = new ArrayList<>();
+            TreeSet<String> roles = new TreeSet<>();
+            TreeSet<String> units = new TreeSet<>();
+            for (int i = 0; i < population.count(); i++) {
+                Contract contract = population.contract(i);
+                patients.add(contract.patientId());
+                if (!contract.number().samordningsnummer()) {
+                    personnummer.add(contract.number().value());
+                }
+                if (contract.vardkontakt() != null) {
+                    roles.add(contract.vardkontakt().roleId());
+                }
+                units.add(contract.managingUnit().id());
+            }
+            return new Targets(patients, personnummer, List.copyOf(roles), List.copyOf(units));
+        }
+    }
+
+    private record Result(long requests, long errors, double seconds, long[] sortedNanos, String firstError) {}
+
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
+    private final String base;
+    private final int concurrency;
+    private final long seed;
+
+    private ReadLatencyCommand(String base, int concurrency, long seed) {
+        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        this.concurrency = concurrency;
+        this.seed = seed;
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Options options;
+        int count;
+        long seed;
+        LocalDate today;
+        int concurrency;
+        int duration;
+        int requests;
+        int warmup;
+        List<String> wanted;
+        try {
+            options = Options.parse(
+                    args,
+                    List.of(
+                            "base-url",
+                            "count",
+                            "seed",
+                            "today",
+                            "concurrency",
+                            "duration",
+                            "requests",
+                            "warmup",
+                            "scenarios"));
+            count = options.positive("count", 1000);
+            seed = options.number("seed", 42);
+            today = options.date("today", LocalDate.now());
+            concurrency = options.positive("concurrency", 4);
+            duration = options.positive("duration", 30);
+            requests = options.has("requests") ? options.positive("requests", 1) : 0;
+            warmup = (int) options.number("warmup", 5);
+            wanted = options.has("scenarios")
+                    ? Arrays.asList(options.string("scenarios", "").split(","))
+                    : List.of();
+        } catch (Options.UsageException e) {
+            System.err.println(e.getMessage() + System.lineSeparator() + USAGE);
+            System.exit(2);
+            return;
+        }
+
+        System.err.printf("Deriving the targets from %d contracts of seed %d…%n", count, seed);
+        Targets targets = Targets.of(new SyntheticPopulation(seed, count, today));
+        List<Scenario> scenarios = scenarios(targets, today);
+        List<String> unknown = wanted.stream()
+                .filter(name -> scenarios.stream().noneMatch(s -> s.name().equals(name)))
+                .toList();
+        if (!unknown.isEmpty()) {
+            System.err.println("unknown scenarios " + unknown + System.lineSeparator() + USAGE);
+            System.exit(2);
+        }
+
+        ReadLatencyCommand command =
+                new ReadLatencyCommand(options.string("base-url", "http://localhost:8080/fhir"), concurrency, seed);
+        System.out.printf(
+                "Read latency at %s: population N=%d (seed %d, today %s), %d client%s, %s per scenario after %d s"
+                        + " warm-up; %d processors here%n%n",
+                command.base,
+                count,
+                seed,
+                today,
+                concurrency,
+                concurrency == 1 ? "" : "s",
+                requests > 0 ? requests + " requests" : duration + " s",
+                warmup,
+                Runtime.getRuntime().availableProcessors());
+        String row = "| %-22s | %8s | %6s | %7s | %7s | %7s | %7s | %8s |%n";
+        System.out.printf(row, "scenario", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms");
+        System.out.printf(row, "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:");
+        List<String> errors = new ArrayList<>();
+        for (Scenario scenario : scenarios) {
+            if (!wanted.isEmpty() && !wanted.contains(scenario.name())) {
+                continue;
+            }
+            if (warmup > 0) {
+                command.measure(scenario, warmup, 0);
+            }
+            Result result = command.measure(scenario, duration, requests);
+            long[] nanos = result.sortedNanos();
+            boolean any = nanos.length > 0;
+            System.out.printf(
+                    row,
+                    scenario.name(),
+                    result.requests(),
+                    result.errors(),
+                    String.format("%.1f", result.requests() / result.seconds()),
+                    any ? Percentiles.millis(Percentiles.of(nanos, 50)) : "-",
+                    any ? Percentiles.millis(Percentiles.of(nanos, 95)) : "-",
+                    any ? Percentiles.millis(Percentiles.of(nanos, 99)) : "-",
+                    any ? Percentiles.millis(nanos[nanos.length - 1]) : "-");
+            if (result.firstError() != null) {
+                errors.add(scenario.name() + ": " + result.firstError());
+            }
+        }
+        System.out.println();
+        for (Scenario scenario : scenarios) {
+            System.out.println(scenario.name() + ": GET " + scenario.shape());
+        }
+        if (!errors.isEmpty()) {
+            System.out.println(System.lineSeparator() + "First error per scenario:");
+            errors.forEach(System.out::println);
+        }
+    }
+
+    private static List<Scenario> scenarios(Targets targets, LocalDate today) {
+        return List.of(
+                new Scenario(
+                        "portal",
+                        "/Patient/{id}/$patientkontrakt",
+                        random -> "/Patient/" + pick(random, targets.patients()) + "/$patientkontrakt"),
+                new Scenario(
+                        "portal-by-identifier",
+                        "/Patient/$patientkontrakt?identifier=" + PERSONNUMMER + "|{pnr}",
+                        random -> "/Patient/$patientkontrakt?identifier="
+                                + encode(PERSONNUMMER + "|" + pick(random, targets.personnummer()))),
+                new Scenario(
+                        "overdue-worklist",
+                        "/CarePlan?next-step-due=lt" + today
+                                + "&status=active&_sort=next-step-due&_count=20&_include=CarePlan:subject",
+                        random -> "/CarePlan?next-step-due=lt" + today
+                                + "&status=active&_sort=next-step-due&_count=20&_include=CarePlan:subject"),
+                new Scenario(
+                        "by-fast-vardkontakt",
+                        "/CarePlan?care-team.fast-vardkontakt=PractitionerRole/{role}&_include=CarePlan:care-team",
+                        random -> "/CarePlan?care-team.fast-vardkontakt="
+                                + encode("PractitionerRole/" + pick(random, targets.roles()))
+                                + "&_include=CarePlan:care-team"),
+                new Scenario(
+                        "by-unit",
+                        "/CarePlan?care-team.managing-organization=Organization/{unit}",
+                        random -> "/CarePlan?care-team.managing-organization="
+                                + encode("Organization/" + pick(random, targets.units()))),
+                new Scenario(
+                        "by-patient-identifier",
+                        "/CarePlan?subject:Patient.identifier=" + PERSONNUMMER + "|{pnr}",
+                        random -> "/CarePlan?subject:Patient.identifier="
+                                + encode(PERSONNUMMER + "|" + pick(random, targets.personnummer()))));
+    }
+
+    /**
+     * Runs the scenario from every client until {@code seconds} have passed or, when
+     * {@code requests} is positive, until that many have been sent.
+     */
+    private Result measure(Scenario scenario, int seconds, int requests) throws InterruptedException {
+        long started = System.nanoTime();
+        long deadline = started + seconds * 1_000_000_000L;
+        AtomicLong remaining = new AtomicLong(requests > 0 ? requests : Long.MAX_VALUE);
+        AtomicLong errors = new AtomicLong();
+        AtomicReference<String> firstError = new AtomicReference<>();
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        List<Future<long[]>> clients = new ArrayList<>();
+        for (int c = 0; c < concurrency; c++) {
+            SplittableRandom random =
+                    new SplittableRandom(seed * 31 + c + scenario.name().hashCode());
+            clients.add(pool.submit(() -> {
+                long[] samples = new long[1024];
+                int n = 0;
+                while ((requests > 0 || System.nanoTime() < deadline) && remaining.getAndDecrement() > 0) {
+                    String path = scenario.path().apply(random);
+                    HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
+                            .timeout(Duration.ofMinutes(1))
+                            .header("Accept", "application/fhir+json")
+                            .GET()
+                            .build();
+                    long sent = System.nanoTime();
+                    try {
+                        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                        long took = System.nanoTime() - sent;
+                        if (response.statusCode() / 100 == 2) {
+                            if (n == samples.length) {
+                                samples = Arrays.copyOf(samples, n * 2);
+                            }
+                            samples[n++] = took;
+                        } else {
+                            errors.incrementAndGet();
+                            String body = new String(response.body(), StandardCharsets.UTF_8);
+                            firstError.compareAndSet(
+                                    null,
+                                    "HTTP " + response.statusCode() + " for " + path + ": "
+                                            + body.substring(0, Math.min(body.length(), 400)));
+                        }
+                    } catch (IOException e) {
+                        errors.incrementAndGet();
+                        firstError.compareAndSet(null, e + " for " + path);
+                    }
+                }
+                return Arrays.copyOf(samples, n);
+            }));
+        }
+        List<long[]> all = new ArrayList<>();
+        try {
+            for (Future<long[]> client : clients) {
+                all.add(client.get());
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        long[] merged = all.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        return new Result(merged.length + errors.get(), errors.get(), elapsed, merged, firstError.get());
+    }
+
+    private static String pick(SplittableRandom random, List<String> values) {
+        return values.get(random.nextInt(values.size()));
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}
