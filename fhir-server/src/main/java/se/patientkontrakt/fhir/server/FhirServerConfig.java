@@ -3,8 +3,8 @@ package se.patientkontrakt.fhir.server;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
-import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.parser.StrictErrorHandler;
@@ -48,6 +48,7 @@ class FhirServerConfig {
             JpaStorageSettings storageSettings,
             ISearchParamRegistry searchParamRegistry,
             IValidationSupport validationSupport,
+            DaoRegistry daoRegistry,
             DatabaseBackedPagingProvider pagingProvider,
             List<RestInterceptor> interceptors,
             FhirServerProperties properties,
@@ -75,8 +76,8 @@ class FhirServerConfig {
         server.registerProvider(systemProvider);
         server.registerProviders(List.copyOf(providers));
 
-        JpaCapabilityStatementProvider capabilities = new JpaCapabilityStatementProvider(
-                server, systemDao, storageSettings, searchParamRegistry, validationSupport);
+        CapabilityStatementProvider capabilities = new CapabilityStatementProvider(
+                server, systemDao, storageSettings, searchParamRegistry, validationSupport, daoRegistry);
         capabilities.setImplementationDescription("Patientkontrakt FHIR service");
         server.setServerConformanceProvider(capabilities);
 

@@ -82,7 +82,9 @@ class ServerEndpointsIT extends FhirIT {
     void openApiAndSwaggerUiAreServed() {
         Response apiDocs = given().when().get("/api-docs");
         apiDocs.then().statusCode(200);
-        assertThat(apiDocs.asString()).startsWith("openapi: 3.").contains("/CarePlan/{id}:", "/Patient/{id}/_history:");
+        assertThat(apiDocs.asString())
+                .startsWith("openapi: 3.")
+                .contains("/CarePlan/{id}:", "/Patient/{id}/_history:", "/Patient/{id}/$patientkontrakt:");
 
         Response swagger = given().accept("text/html").when().get("/swagger-ui/");
         swagger.then().statusCode(200);
