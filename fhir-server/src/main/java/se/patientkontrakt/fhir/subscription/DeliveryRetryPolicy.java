@@ -1,5 +1,6 @@
 package se.patientkontrakt.fhir.subscription;
 
+import ca.uhn.fhir.broker.api.BrokerListenerClosedException;
 import ca.uhn.fhir.jpa.subscription.channel.impl.RetryPolicyProvider;
 import ca.uhn.fhir.jpa.subscription.channel.subscription.SubscriptionInactiveException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
@@ -19,7 +20,8 @@ import org.springframework.retry.policy.TimeoutRetryPolicy;
  *
  * <p>No retry when trying again cannot help: the Subscription was deleted or switched off in
  * the meantime ({@link SubscriptionInactiveException}, {@link ResourceGoneException} when HAPI
- * re-reads it), or the receiver answered {@code 410 Gone}.
+ * re-reads it, {@link BrokerListenerClosedException} once its channel is closed), or the receiver
+ * answered {@code 410 Gone}.
  *
  * <p>HAPI's {@code http://hapifhir.io/fhir/StructureDefinition/subscription-delivery-retry-count}
  * channel extension is read by HAPI 8.8 but honoured only by external message brokers, not by the
@@ -59,7 +61,9 @@ class DeliveryRetryPolicy extends RetryPolicyProvider {
 
     static boolean isHopeless(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SubscriptionInactiveException || t instanceof ResourceGoneException) {
+            if (t instanceof SubscriptionInactiveException
+                    || t instanceof ResourceGoneException
+                    || t instanceof BrokerListenerClosedException) {
                 return true;
             }
         }
