@@ -10,10 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntUnaryOperator;
 
 /**
  * A rest-hook receiver on a free loopback port, as a portal would run one: it records every
- * request, answers the first {@code failures} of them with 500 and the rest with 200.
+ * request and answers with the status its set-up asks for (200 unless told otherwise).
  */
 final class RestHookReceiver implements AutoCloseable {
 
@@ -21,21 +22,27 @@ final class RestHookReceiver implements AutoCloseable {
 
     private final HttpServer server;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
-    private final AtomicInteger failuresLeft;
+    private final AtomicInteger received = new AtomicInteger();
+    private final IntUnaryOperator statusForRequestNumber;
 
-    private RestHookReceiver(int failures) throws IOException {
-        failuresLeft = new AtomicInteger(failures);
+    private RestHookReceiver(IntUnaryOperator statusForRequestNumber) throws IOException {
+        this.statusForRequestNumber = statusForRequestNumber;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
         server.start();
     }
 
     static RestHookReceiver start() throws IOException {
-        return new RestHookReceiver(0);
+        return new RestHookReceiver(n -> 200);
     }
 
+    /** Answers the first {@code failures} requests with 500, later ones with 200. */
     static RestHookReceiver failingFirst(int failures) throws IOException {
-        return new RestHookReceiver(failures);
+        return new RestHookReceiver(n -> n <= failures ? 500 : 200);
+    }
+
+    static RestHookReceiver alwaysAnswering(int status) throws IOException {
+        return new RestHookReceiver(n -> status);
     }
 
     /** An endpoint URL on this receiver; the path tells subscriptions apart. */
@@ -52,7 +59,7 @@ final class RestHookReceiver implements AutoCloseable {
         try (InputStream in = exchange.getRequestBody()) {
             body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        int status = failuresLeft.getAndDecrement() > 0 ? 500 : 200;
+        int status = statusForRequestNumber.applyAsInt(received.incrementAndGet());
         requests.add(new Request(
                 exchange.getRequestMethod(),
                 exchange.getRequestURI().getPath(),
