@@ -46,8 +46,9 @@ class RestHookSubscriptionConfig {
     }
 
     @Bean
-    RestHookOnlyInterceptor restHookOnlyInterceptor(FhirContext fhirContext, IInterceptorService storageInterceptors) {
-        RestHookOnlyInterceptor interceptor = new RestHookOnlyInterceptor(fhirContext);
+    DeliverableSubscriptionInterceptor deliverableSubscriptionInterceptor(
+            FhirContext fhirContext, IInterceptorService storageInterceptors) {
+        DeliverableSubscriptionInterceptor interceptor = new DeliverableSubscriptionInterceptor(fhirContext);
         storageInterceptors.registerInterceptor(interceptor);
         return interceptor;
     }

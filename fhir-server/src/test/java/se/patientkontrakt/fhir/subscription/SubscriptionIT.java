@@ -174,6 +174,19 @@ class SubscriptionIT extends FhirIT {
     }
 
     @Test
+    void aTopicBasedSubscriptionIs422() {
+        Subscription topicBased = subscription("CarePlan?subject=Patient/goran-karlsson", "http://127.0.0.1:9/x");
+        topicBased
+                .getMeta()
+                .addProfile("http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription");
+
+        Response response = fhir(topicBased).when().post("/Subscription");
+
+        response.then().statusCode(422);
+        assertThat(diagnostics(response)).contains("Topic-based Subscriptions", "are not supported");
+    }
+
+    @Test
     void aRestHookWithoutEndpointIs422() {
         Subscription withoutEndpoint = subscription("CarePlan?subject=Patient/goran-karlsson", null);
 
