@@ -6,6 +6,7 @@ import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
 import ca.uhn.fhir.jpa.subscription.channel.impl.RetryPolicyProvider;
 import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
 import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
+import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionRegistry;
 import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
 import org.hl7.fhir.dstu2.model.Subscription.SubscriptionChannelType;
 import org.springframework.context.annotation.Bean;
@@ -49,6 +50,16 @@ class RestHookSubscriptionConfig {
     DeliverableSubscriptionInterceptor deliverableSubscriptionInterceptor(
             FhirContext fhirContext, IInterceptorService storageInterceptors) {
         DeliverableSubscriptionInterceptor interceptor = new DeliverableSubscriptionInterceptor(fhirContext);
+        storageInterceptors.registerInterceptor(interceptor);
+        return interceptor;
+    }
+
+    @Bean
+    WatchedTypesInterceptor watchedTypesInterceptor(
+            FhirContext fhirContext,
+            SubscriptionRegistry activeSubscriptions,
+            IInterceptorService storageInterceptors) {
+        WatchedTypesInterceptor interceptor = new WatchedTypesInterceptor(fhirContext, activeSubscriptions);
         storageInterceptors.registerInterceptor(interceptor);
         return interceptor;
     }
