@@ -18,8 +18,9 @@ import org.springframework.context.annotation.Primary;
  * FHIR R4 Subscriptions with the rest-hook channel, so that a portal or an EHR learns of a changed
  * contract or care team without polling (<a href="https://hl7.org/fhir/R4/subscription.html">subscription.html</a>).
  * Everything runs inside this server, with no message broker: HAPI's submitter checks each
- * Subscription and records every change in the database ({@code HFJ_RESOURCE_MODIFIED}, so a
- * change survives a restart until it is matched); a scheduled job hands the recorded changes to
+ * Subscription and records each change to a watched resource type in the database
+ * ({@code HFJ_RESOURCE_MODIFIED}, so a change survives a restart until it is matched); a scheduled
+ * job hands the recorded changes to
  * HAPI's processor, which activates new Subscriptions, matches changes against the active ones
  * and delivers them over HAPI's in-memory channels ({@code SubscriptionChannelConfig}, imported
  * with the JPA configuration).

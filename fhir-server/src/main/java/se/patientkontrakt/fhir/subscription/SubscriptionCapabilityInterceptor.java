@@ -36,7 +36,8 @@ class SubscriptionCapabilityInterceptor implements RestInterceptor {
 
     private String documentation() {
         return "Change notification, e.g. `CarePlan?subject=Patient/{id}` or `CareTeam?subject=Patient/{id}`."
-                + " Channel type `rest-hook` only; other channel types are refused with 422."
+                + " Criteria-based, channel type `rest-hook` only; other channel types and topic-based"
+                + " Subscriptions are refused with 422."
                 + " Create with status `requested`; the server sets `active` within seconds."
                 + " With payload `application/fhir+json` (or `+xml`) each matching create or update is sent as"
                 + " `PUT {endpoint}/{type}/{id}` with the resource; without a payload, as an empty `POST {endpoint}`."
