@@ -1,0 +1,56 @@
+package se.patientkontrakt.fhir.subscription;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.subscription.match.matcher.subscriber.SubscriptionCriteriaParser;
+import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionRegistry;
+import ca.uhn.fhir.jpa.subscription.model.CanonicalSubscription;
+import ca.uhn.fhir.jpa.subscription.model.ResourceModifiedMessage;
+import java.util.Set;
+
+/**
+ * Records a change for matching only when an active Subscription watches its resource type.
+ * HAPI records every create, update and delete ({@code HFJ_RESOURCE_MODIFIED}), then reads each
+ * back, matches it and deletes the record, even when no Subscription could match: three more
+ * database round trips per write, for nothing, on a server whose Subscriptions watch contracts and
+ * care teams. Changes to Subscriptions themselves always pass, since they activate and retire
+ * Subscriptions.
+ *
+ * <p>Hook {@code SUBSCRIPTION_RESOURCE_MODIFIED} (returning {@code false} drops the change), on
+ * HAPI's storage interceptor service. The registry is this node's: as long as a node matches on
+ * its own, that is the set that counts. A change written in the second between a Subscription's
+ * creation and its activation may be dropped here where HAPI might still have matched it; the
+ * FHIR spec promises notifications from activation on.
+ */
+@Interceptor
+class WatchedTypesInterceptor {
+
+    private static final String SUBSCRIPTION = "Subscription";
+
+    private final FhirContext fhirContext;
+    private final SubscriptionRegistry activeSubscriptions;
+
+    WatchedTypesInterceptor(FhirContext fhirContext, SubscriptionRegistry activeSubscriptions) {
+        this.fhirContext = fhirContext;
+        this.activeSubscriptions = activeSubscriptions;
+    }
+
+    @Hook(Pointcut.SUBSCRIPTION_RESOURCE_MODIFIED)
+    boolean recordIfWatched(ResourceModifiedMessage change) {
+        String type = change.getResourceType(fhirContext);
+        return SUBSCRIPTION.equals(type)
+                || activeSubscriptions.getAll().stream().anyMatch(active -> watches(active.getSubscription(), type));
+    }
+
+    private static boolean watches(CanonicalSubscription subscription, String type) {
+        SubscriptionCriteriaParser.SubscriptionCriteria criteria =
+                SubscriptionCriteriaParser.parse(subscription.getCriteriaString());
+        if (criteria == null) {
+            return true;
+        }
+        Set<String> types = criteria.getApplicableResourceTypes();
+        return types == null || types.contains(type);
+    }
+}
