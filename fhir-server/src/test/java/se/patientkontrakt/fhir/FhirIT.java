@@ -8,8 +8,11 @@ import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Bundle.SearchEntryMode;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -77,6 +80,17 @@ public abstract class FhirIT {
     /** GET a path that must answer 200, parsed as the given type. */
     protected <T extends IBaseResource> T read(String path, Class<T> type) {
         return parse(fhir().when().get(path).then().statusCode(200).extract().response(), type);
+    }
+
+    /** The unversioned ids ({@code Type/id}) of a search Bundle's entries in the given mode. */
+    protected static List<String> ids(Bundle bundle, SearchEntryMode mode) {
+        return bundle.getEntry().stream()
+                .filter(e -> e.getSearch().getMode() == mode)
+                .map(e -> e.getResource()
+                        .getIdElement()
+                        .toUnqualifiedVersionless()
+                        .getValue())
+                .toList();
     }
 
     protected OperationOutcome outcome(Response response) {

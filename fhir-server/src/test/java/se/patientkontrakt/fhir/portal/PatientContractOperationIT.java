@@ -17,16 +17,6 @@ class PatientContractOperationIT extends FhirIT {
     private static final String PERSONNUMMER = "http://electronichealth.se/identifier/personnummer";
     private static final String DEFINITION = "https://patientkontrakt.se/fhir/OperationDefinition/pk-patientkontrakt";
 
-    private static java.util.List<String> ids(Bundle bundle, SearchEntryMode mode) {
-        return bundle.getEntry().stream()
-                .filter(e -> e.getSearch().getMode() == mode)
-                .map(e -> e.getResource()
-                        .getIdElement()
-                        .toUnqualifiedVersionless()
-                        .getValue())
-                .toList();
-    }
-
     @Test
     void esthersViewHoldsEverythingThePortalShowsInOneResponse() {
         Bundle view = read("/Patient/esther-andersson/$patientkontrakt", Bundle.class);

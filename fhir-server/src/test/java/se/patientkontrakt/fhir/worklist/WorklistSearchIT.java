@@ -93,16 +93,6 @@ class WorklistSearchIT extends FhirIT {
         return ids(bundle, SearchEntryMode.MATCH);
     }
 
-    private static List<String> ids(Bundle bundle, SearchEntryMode mode) {
-        return bundle.getEntry().stream()
-                .filter(e -> e.getSearch().getMode() == mode)
-                .map(e -> e.getResource()
-                        .getIdElement()
-                        .toUnqualifiedVersionless()
-                        .getValue())
-                .toList();
-    }
-
     private String inUnitA() {
         return "&care-team.managing-organization=" + contracts.unitA();
     }
