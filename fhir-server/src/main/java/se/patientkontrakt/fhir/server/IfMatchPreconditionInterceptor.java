@@ -3,6 +3,7 @@ package se.patientkontrakt.fhir.server;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.model.ResourceVersionConflictResolutionStrategy;
 import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.RequestTypeEnum;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
@@ -29,11 +30,16 @@ import org.springframework.stereotype.Component;
  * throwing there rolls it back). HAPI also leaves the {@code ETag} off a PATCH response, so a
  * portal could not send its next change with {@code If-Match} without reading again; the third
  * hook adds it, as for an update.
+ *
+ * <p>The other side: a write <em>without</em> {@code If-Match} asked for no version check, so a
+ * concurrent write to the same resource (say the server activating a Subscription while its
+ * client deletes it) must not fail it with 409; HAPI is asked to retry it on the new version.
  */
 @Component
 @Interceptor
 class IfMatchPreconditionInterceptor implements RestInterceptor {
 
+    private static final int UNCONDITIONAL_WRITE_RETRIES = 3;
     private static final Pattern VERSION = Pattern.compile("^(?:W/)?\"?([^\"]+)\"?$");
 
     @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
@@ -45,6 +51,16 @@ class IfMatchPreconditionInterceptor implements RestInterceptor {
             return failed;
         }
         return null;
+    }
+
+    @Hook(Pointcut.STORAGE_VERSION_CONFLICT)
+    ResourceVersionConflictResolutionStrategy retryUnconditionalWrites(RequestDetails request) {
+        ResourceVersionConflictResolutionStrategy strategy = new ResourceVersionConflictResolutionStrategy();
+        if (request != null && request.getHeader(Constants.HEADER_IF_MATCH) == null) {
+            strategy.setRetry(true);
+            strategy.setMaxRetries(UNCONDITIONAL_WRITE_RETRIES);
+        }
+        return strategy;
     }
 
     @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)

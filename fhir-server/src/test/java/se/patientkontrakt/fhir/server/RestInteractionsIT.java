@@ -4,7 +4,12 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.response.Response;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.BundleType;
 import org.hl7.fhir.r4.model.Bundle.HTTPVerb;
@@ -432,5 +437,33 @@ class RestInteractionsIT extends FhirIT {
 
         response.then().statusCode(400);
         assertThat(diagnostics(response)).contains("not found");
+    }
+
+    @Test
+    void concurrentUpdatesWithoutIfMatchAllSucceedAndEachIsAVersion() throws Exception {
+        Patient patient = Fixtures.patient("Samtidig");
+        String id = create(patient);
+        patient.setId(id);
+        int writers = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        try {
+            List<Future<Integer>> statuses = new ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                Patient change = patient.copy();
+                change.getNameFirstRep().setGiven(new ArrayList<>()).addGiven("Skrivare " + i);
+                statuses.add(pool.submit(
+                        () -> fhir(change).when().put("/Patient/" + id).statusCode()));
+            }
+            for (Future<Integer> status : statuses) {
+                // Without If-Match the client asked for no version check: a write that collides
+                // with another is retried on the new version, never answered 409.
+                assertThat(status.get(60, TimeUnit.SECONDS)).isEqualTo(200);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(read("/Patient/" + id, Patient.class).getMeta().getVersionId())
+                .isEqualTo(String.valueOf(1 + writers));
     }
 }
