@@ -1,7 +1,14 @@
 package se.patientkontrakt.fhir.portal;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.model.RequestPartitionId;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
+import ca.uhn.fhir.jpa.api.svc.ResolveIdentityMode;
+import ca.uhn.fhir.jpa.dao.SearchBuilderFactory;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
+import ca.uhn.fhir.jpa.model.cross.IResourceLookup;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
@@ -11,14 +18,14 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.util.FhirTerser;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
@@ -61,10 +68,21 @@ class PatientContractOperation implements RestProvider {
 
     private final FhirContext fhirContext;
     private final DaoRegistry daoRegistry;
+    private final IHapiTransactionService transactions;
+    private final IIdHelperService<JpaPid> idHelper;
+    private final SearchBuilderFactory<JpaPid> searchBuilders;
 
-    PatientContractOperation(FhirContext fhirContext, DaoRegistry daoRegistry) {
+    PatientContractOperation(
+            FhirContext fhirContext,
+            DaoRegistry daoRegistry,
+            IHapiTransactionService transactions,
+            IIdHelperService<JpaPid> idHelper,
+            SearchBuilderFactory<JpaPid> searchBuilders) {
         this.fhirContext = fhirContext;
         this.daoRegistry = daoRegistry;
+        this.transactions = transactions;
+        this.idHelper = idHelper;
+        this.searchBuilders = searchBuilders;
     }
 
     @Operation(name = "$patientkontrakt", typeName = "Patient", idempotent = true)
@@ -99,6 +117,15 @@ class PatientContractOperation implements RestProvider {
     }
 
     private Bundle view(Patient patient, RequestDetails request) {
+        return transactions.withRequest(request).readOnly().execute(() -> viewInTransaction(patient, request));
+    }
+
+    /**
+     * The contracts, then the resources they point to, a level at a time: each level's
+     * references are resolved and loaded together (one id lookup and one load of the current
+     * versions, whatever their types), in the one read-only transaction of the request.
+     */
+    private Bundle viewInTransaction(Patient patient, RequestDetails request) {
         String patientId = patient.getIdElement().toUnqualifiedVersionless().getValue();
         SearchParameterMap contracts = SearchParameterMap.newSynchronous()
                 .add("subject", new ReferenceParam(patientId))
@@ -107,41 +134,36 @@ class PatientContractOperation implements RestProvider {
         IBundleProvider found = daoRegistry.getResourceDao(CarePlan.class).search(contracts, request);
 
         Bundle bundle = new Bundle().setType(Bundle.BundleType.SEARCHSET);
-        Map<String, Resource> included = new LinkedHashMap<>();
-        Deque<Resource> toFollow = new ArrayDeque<>();
+        Set<String> seen = new HashSet<>();
+        List<Resource> toFollow = new ArrayList<>();
         for (IBaseResource contract : found.getAllResources()) {
             bundle.addEntry().setResource((Resource) contract).getSearch().setMode(SearchEntryMode.MATCH);
-            included.put(key(contract.getIdElement()), (Resource) contract);
+            seen.add(key(contract.getIdElement()));
             toFollow.add((Resource) contract);
         }
         bundle.setTotal(bundle.getEntry().size());
         if (bundle.getEntry().isEmpty()) {
             return bundle;
         }
-        included.put(key(patient.getIdElement()), patient);
+        seen.add(key(patient.getIdElement()));
         bundle.addEntry().setResource(patient).getSearch().setMode(SearchEntryMode.INCLUDE);
         FhirTerser terser = fhirContext.newTerser();
         for (int depth = 0; depth < DEPTH && !toFollow.isEmpty(); depth++) {
-            Deque<Resource> next = new ArrayDeque<>();
+            List<IIdType> targets = new ArrayList<>();
             for (Resource resource : toFollow) {
                 for (Reference reference : terser.getAllPopulatedChildElementsOfType(resource, Reference.class)) {
                     IIdType target = reference.getReferenceElement();
-                    if (!target.hasIdPart() || !FOLLOWED.contains(target.getResourceType()) || target.isAbsolute()) {
-                        continue;
-                    }
-                    String key = target.getResourceType() + "/" + target.getIdPart();
-                    if (included.containsKey(key)) {
-                        continue;
-                    }
-                    Resource read = read(target, request);
-                    included.put(key, read);
-                    if (read != null) {
-                        bundle.addEntry().setResource(read).getSearch().setMode(SearchEntryMode.INCLUDE);
-                        next.add(read);
+                    if (target.hasIdPart()
+                            && FOLLOWED.contains(target.getResourceType())
+                            && !target.isAbsolute()
+                            && seen.add(key(target))) {
+                        targets.add(target.toUnqualifiedVersionless());
                     }
                 }
             }
-            toFollow = next;
+            toFollow = load(targets, request);
+            toFollow.forEach(
+                    read -> bundle.addEntry().setResource(read).getSearch().setMode(SearchEntryMode.INCLUDE));
         }
         bundle.getEntry()
                 .forEach(entry -> entry.setFullUrl(entry.getResource()
@@ -151,14 +173,31 @@ class PatientContractOperation implements RestProvider {
         return bundle;
     }
 
-    private Resource read(IIdType target, RequestDetails request) {
-        try {
-            return (Resource) daoRegistry
-                    .getResourceDao(target.getResourceType())
-                    .read(target.toUnqualifiedVersionless(), request);
-        } catch (ResourceNotFoundException | ResourceGoneException e) {
-            return null;
+    /**
+     * The current versions of the given resources; deleted and unknown ones are left out. The
+     * id-to-key lookup may come from HAPI's cache: that mapping never changes for a stored id, and
+     * the load itself reads the current version from the database and skips deleted resources.
+     */
+    private List<Resource> load(List<IIdType> targets, RequestDetails request) {
+        if (targets.isEmpty()) {
+            return List.of();
         }
+        Map<IIdType, IResourceLookup<JpaPid>> found = idHelper.resolveResourceIdentities(
+                RequestPartitionId.allPartitions(),
+                targets,
+                ResolveIdentityMode.includeDeleted().cacheOk());
+        List<JpaPid> pids = new ArrayList<>(new LinkedHashSet<>(
+                found.values().stream().map(IResourceLookup::getPersistentId).toList()));
+        List<IBaseResource> loaded = new ArrayList<>();
+        // The loader reads by key whatever the type; the type it is made for only names it.
+        searchBuilders
+                .newSearchBuilder("Patient", Patient.class)
+                .loadResourcesByPid(pids, List.of(), loaded, false, request);
+        // A resource deleted since it was referenced is skipped by the load and leaves a gap.
+        return loaded.stream()
+                .filter(Objects::nonNull)
+                .map(Resource.class::cast)
+                .toList();
     }
 
     private static String key(IIdType id) {

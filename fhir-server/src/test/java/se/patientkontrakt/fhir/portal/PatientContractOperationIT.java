@@ -8,7 +8,9 @@ import org.hl7.fhir.r4.model.Bundle.SearchEntryMode;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.OperationDefinition;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Practitioner;
 import org.junit.jupiter.api.Test;
+import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.FhirIT;
 
 /** The portal view of the example personas (loaded by the test profile's demo setting). */
@@ -40,6 +42,43 @@ class PatientContractOperationIT extends FhirIT {
                         .getIdElement()
                         .toUnqualifiedVersionless()
                         .getValue()));
+    }
+
+    @Test
+    void theViewShowsTheCurrentVersionOfEveryResourceItHolds() {
+        ContractFixture contract = ContractFixture.create(fhirContext);
+        fhir(contract.transaction()).when().post("/").then().statusCode(200);
+        Practitioner careContact = read("/" + contract.careContactPractitionerId(), Practitioner.class);
+        careContact.getNameFirstRep().setFamily("Lindqvist");
+        fhir(careContact)
+                .when()
+                .put("/" + contract.careContactPractitionerId())
+                .then()
+                .statusCode(200);
+
+        Bundle view = read("/" + contract.patientId() + "/$patientkontrakt", Bundle.class);
+
+        assertThat(ids(view, SearchEntryMode.MATCH)).containsExactly(contract.contractId());
+        assertThat(ids(view, SearchEntryMode.INCLUDE))
+                .contains(
+                        contract.patientId(),
+                        contract.teamId(),
+                        contract.careContactRoleId(),
+                        contract.careContactPractitionerId(),
+                        contract.unitId())
+                .doesNotHaveDuplicates();
+        Practitioner shown = view.getEntry().stream()
+                .map(Bundle.BundleEntryComponent::getResource)
+                .filter(Practitioner.class::isInstance)
+                .map(Practitioner.class::cast)
+                .filter(p -> p.getIdElement()
+                        .toUnqualifiedVersionless()
+                        .getValue()
+                        .equals(contract.careContactPractitionerId()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(shown.getNameFirstRep().getFamily()).isEqualTo("Lindqvist");
+        assertThat(shown.getMeta().getVersionId()).isEqualTo("2");
     }
 
     @Test
