@@ -1,5 +1,6 @@
 package se.patientkontrakt.fhir.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -51,19 +52,46 @@ public final class ReadLatencyCommand {
               --duration SECONDS  measured time per scenario (default 30)
               --requests R        measure R requests per scenario instead of a duration
               --warmup SECONDS    unmeasured requests before each scenario (default 5)
-              --scenarios LIST    comma-separated names (default: all):
+              --scenarios LIST    comma-separated names (default: all that only read):
                                   portal, portal-by-identifier, overdue-worklist,
-                                  by-fast-vardkontakt, by-unit, by-patient-identifier""";
+                                  by-fast-vardkontakt, by-unit, by-patient-identifier,
+                                  and update-next-step (writes: moves an active contract's
+                                  promised date a day later, or back, with If-Match)""";
 
     private static final String PERSONNUMMER = SwedishIdentifiers.PERSONNUMMER;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One kind of request; {@code path} draws the next one, relative to the base URL. */
-    private record Scenario(String name, String shape, Function<SplittableRandom, String> path) {}
+    /**
+     * One kind of request; {@code request} draws the next one (anything it must ask first, such as
+     * the current version for an update, is asked there and not measured). A scenario that writes
+     * runs only when named in {@code --scenarios}.
+     */
+    private record Scenario(String name, String shape, boolean writes, RequestMaker request) {
+
+        /** A read: GET of the path drawn, relative to the base URL. */
+        static Scenario read(String name, String shape, Function<SplittableRandom, String> path) {
+            return new Scenario(name, "GET " + shape, false, (command, random) -> command.get(path.apply(random)));
+        }
+    }
+
+    @FunctionalInterface
+    private interface RequestMaker {
+        HttpRequest next(ReadLatencyCommand command, SplittableRandom random) throws IOException, InterruptedException;
+    }
+
+    /** An active contract's open next step: the CarePlan, the index of the activity, its promised date. */
+    private record NextStep(String contractId, int activity, LocalDate promised) {}
 
     /** What the population holds, as the benchmark needs it. */
-    private record Targets(List<String> patients, List<String> personnummer, List<String> roles, List<String> units) {
+    private record Targets(
+            List<String> patients,
+            List<String> personnummer,
+            List<String> roles,
+            List<String> units,
+            List<NextStep> nextSteps) {
 
         static Targets of(SyntheticPopulation population) {
+            List<NextStep> nextSteps = new ArrayList<>();
             List<String> patients = new ArrayList<>();
             List<String> personnummer = new ArrayList<>();
             TreeSet<String> roles = new TreeSet<>();
@@ -78,8 +106,17 @@ public final class ReadLatencyCommand {
                     roles.add(contract.vardkontakt().roleId());
                 }
                 units.add(contract.managingUnit().id());
+                List<SyntheticPopulation.Activity> activities = contract.activities();
+                for (int a = 0; a < activities.size(); a++) {
+                    SyntheticPopulation.Activity activity = activities.get(a);
+                    if (contract.status() == SyntheticPopulation.ContractStatus.ACTIVE
+                            && activity.kind().equals("next-step")
+                            && activity.status().equals("scheduled")) {
+                        nextSteps.add(new NextStep(contract.contractId(), a, activity.end()));
+                    }
+                }
             }
-            return new Targets(patients, personnummer, List.copyOf(roles), List.copyOf(units));
+            return new Targets(patients, personnummer, List.copyOf(roles), List.copyOf(units), nextSteps);
         }
     }
 
@@ -168,7 +205,7 @@ public final class ReadLatencyCommand {
         System.out.printf(row, "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:");
         List<String> errors = new ArrayList<>();
         for (Scenario scenario : scenarios) {
-            if (!wanted.isEmpty() && !wanted.contains(scenario.name())) {
+            if (wanted.isEmpty() ? scenario.writes() : !wanted.contains(scenario.name())) {
                 continue;
             }
             if (warmup > 0) {
@@ -193,7 +230,7 @@ public final class ReadLatencyCommand {
         }
         System.out.println();
         for (Scenario scenario : scenarios) {
-            System.out.println(scenario.name() + ": GET " + scenario.shape());
+            System.out.println(scenario.name() + ": " + scenario.shape());
         }
         if (!errors.isEmpty()) {
             System.out.println(System.lineSeparator() + "First error per scenario:");
@@ -203,37 +240,82 @@ public final class ReadLatencyCommand {
 
     private static List<Scenario> scenarios(Targets targets, LocalDate today) {
         return List.of(
-                new Scenario(
+                Scenario.read(
                         "portal",
                         "/Patient/{id}/$patientkontrakt",
                         random -> "/Patient/" + pick(random, targets.patients()) + "/$patientkontrakt"),
-                new Scenario(
+                Scenario.read(
                         "portal-by-identifier",
                         "/Patient/$patientkontrakt?identifier=" + PERSONNUMMER + "|{pnr}",
                         random -> "/Patient/$patientkontrakt?identifier="
                                 + encode(PERSONNUMMER + "|" + pick(random, targets.personnummer()))),
-                new Scenario(
+                Scenario.read(
                         "overdue-worklist",
                         "/CarePlan?next-step-due=lt" + today
                                 + "&status=active&_sort=next-step-due&_count=20&_include=CarePlan:subject",
                         random -> "/CarePlan?next-step-due=lt" + today
                                 + "&status=active&_sort=next-step-due&_count=20&_include=CarePlan:subject"),
-                new Scenario(
+                Scenario.read(
                         "by-fast-vardkontakt",
                         "/CarePlan?care-team.fast-vardkontakt=PractitionerRole/{role}&_include=CarePlan:care-team",
                         random -> "/CarePlan?care-team.fast-vardkontakt="
                                 + encode("PractitionerRole/" + pick(random, targets.roles()))
                                 + "&_include=CarePlan:care-team"),
-                new Scenario(
+                Scenario.read(
                         "by-unit",
                         "/CarePlan?care-team.managing-organization=Organization/{unit}",
                         random -> "/CarePlan?care-team.managing-organization="
                                 + encode("Organization/" + pick(random, targets.units()))),
-                new Scenario(
+                Scenario.read(
                         "by-patient-identifier",
                         "/CarePlan?subject:Patient.identifier=" + PERSONNUMMER + "|{pnr}",
                         random -> "/CarePlan?subject:Patient.identifier="
-                                + encode(PERSONNUMMER + "|" + pick(random, targets.personnummer()))));
+                                + encode(PERSONNUMMER + "|" + pick(random, targets.personnummer()))),
+                new Scenario(
+                        "update-next-step",
+                        "GET /CarePlan/{id} (not measured), then PATCH /CarePlan/{id} with If-Match: the promised"
+                                + " date a day later, or back",
+                        true,
+                        (command, random) -> command.moveNextStep(pick(random, targets.nextSteps()))));
+    }
+
+    private HttpRequest get(String path) {
+        return HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofMinutes(1))
+                .header("Accept", "application/fhir+json")
+                .GET()
+                .build();
+    }
+
+    /**
+     * A JSON Patch of the next step's promised date (the end of its scheduled period) with the
+     * version just read in {@code If-Match}: a day later than the population put it, or back.
+     */
+    private HttpRequest moveNextStep(NextStep step) throws IOException, InterruptedException {
+        HttpResponse<String> current =
+                http.send(get("/CarePlan/" + step.contractId()), HttpResponse.BodyHandlers.ofString());
+        String etag = current.headers()
+                .firstValue("ETag")
+                .orElseThrow(() -> new IOException(
+                        "HTTP " + current.statusCode() + " and no ETag for CarePlan/" + step.contractId()));
+        String end = JSON.readTree(current.body())
+                .path("activity")
+                .path(step.activity())
+                .path("detail")
+                .path("scheduledPeriod")
+                .path("end")
+                .asText();
+        LocalDate moved =
+                end.startsWith(step.promised().toString()) ? step.promised().plusDays(1) : step.promised();
+        String patch = "[{\"op\":\"replace\",\"path\":\"/activity/" + step.activity()
+                + "/detail/scheduledPeriod/end\",\"value\":\"" + moved + "\"}]";
+        return HttpRequest.newBuilder(URI.create(base + "/CarePlan/" + step.contractId()))
+                .timeout(Duration.ofMinutes(1))
+                .header("Accept", "application/fhir+json")
+                .header("Content-Type", "application/json-patch+json")
+                .header("If-Match", etag)
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(patch))
+                .build();
     }
 
     /**
@@ -255,14 +337,14 @@ public final class ReadLatencyCommand {
                 long[] samples = new long[1024];
                 int n = 0;
                 while ((requests > 0 || System.nanoTime() < deadline) && remaining.getAndDecrement() > 0) {
-                    String path = scenario.path().apply(random);
-                    HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
-                            .timeout(Duration.ofMinutes(1))
-                            .header("Accept", "application/fhir+json")
-                            .GET()
-                            .build();
-                    long sent = System.nanoTime();
+                    String path = scenario.name();
                     try {
+                        HttpRequest request = scenario.request().next(this, random);
+                        path = request.method() + " " + request.uri().getRawPath()
+                                + (request.uri().getRawQuery() == null
+                                        ? ""
+                                        : "?" + request.uri().getRawQuery());
+                        long sent = System.nanoTime();
                         HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
                         long took = System.nanoTime() - sent;
                         if (response.statusCode() / 100 == 2) {
@@ -301,7 +383,7 @@ public final class ReadLatencyCommand {
         return new Result(merged.length + errors.get(), errors.get(), elapsed, merged, firstError.get());
     }
 
-    private static String pick(SplittableRandom random, List<String> values) {
+    private static <T> T pick(SplittableRandom random, List<T> values) {
         return values.get(random.nextInt(values.size()));
     }
 
