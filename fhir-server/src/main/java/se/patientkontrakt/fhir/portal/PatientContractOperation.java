@@ -1,6 +1,9 @@
 package se.patientkontrakt.fhir.portal;
 
 import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.HookParams;
+import ca.uhn.fhir.interceptor.api.IInterceptorBroadcaster;
+import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.interceptor.model.RequestPartitionId;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
@@ -14,11 +17,16 @@ import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import ca.uhn.fhir.rest.api.server.IPreResourceAccessDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SimplePreResourceAccessDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.rest.server.interceptor.ServerInterceptorUtil;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import ca.uhn.fhir.rest.server.util.CompositeInterceptorBroadcaster;
 import ca.uhn.fhir.util.FhirTerser;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -71,18 +79,21 @@ class PatientContractOperation implements RestProvider {
     private final IHapiTransactionService transactions;
     private final IIdHelperService<JpaPid> idHelper;
     private final SearchBuilderFactory<JpaPid> searchBuilders;
+    private final IInterceptorBroadcaster interceptors;
 
     PatientContractOperation(
             FhirContext fhirContext,
             DaoRegistry daoRegistry,
             IHapiTransactionService transactions,
             IIdHelperService<JpaPid> idHelper,
-            SearchBuilderFactory<JpaPid> searchBuilders) {
+            SearchBuilderFactory<JpaPid> searchBuilders,
+            IInterceptorBroadcaster interceptors) {
         this.fhirContext = fhirContext;
         this.daoRegistry = daoRegistry;
         this.transactions = transactions;
         this.idHelper = idHelper;
         this.searchBuilders = searchBuilders;
+        this.interceptors = interceptors;
     }
 
     @Operation(name = "$patientkontrakt", typeName = "Patient", idempotent = true)
@@ -194,7 +205,20 @@ class PatientContractOperation implements RestProvider {
                 .newSearchBuilder("Patient", Patient.class)
                 .loadResourcesByPid(pids, List.of(), loaded, false, request);
         // A resource deleted since it was referenced is skipped by the load and leaves a gap.
-        return loaded.stream()
+        loaded.removeIf(Objects::isNull);
+        // The storage hooks a read fires, so access rules see and may withhold what is shown.
+        IInterceptorBroadcaster hooks = CompositeInterceptorBroadcaster.newCompositeBroadcaster(interceptors, request);
+        if (hooks.hasHooks(Pointcut.STORAGE_PREACCESS_RESOURCES)) {
+            SimplePreResourceAccessDetails access = new SimplePreResourceAccessDetails(loaded);
+            hooks.callHooks(
+                    Pointcut.STORAGE_PREACCESS_RESOURCES,
+                    new HookParams()
+                            .add(IPreResourceAccessDetails.class, access)
+                            .add(RequestDetails.class, request)
+                            .addIfMatchesType(ServletRequestDetails.class, request));
+            access.applyFilterToList();
+        }
+        return ServerInterceptorUtil.fireStoragePreshowResource(loaded, request, interceptors).stream()
                 .filter(Objects::nonNull)
                 .map(Resource.class::cast)
                 .toList();
