@@ -14,10 +14,11 @@ import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
@@ -57,6 +58,9 @@ import se.patientkontrakt.fhir.server.RestProvider;
 class EvaluateMeasureOperation implements RestProvider {
 
     static final int DEFAULT_MINIMUM_AGE = 65;
+    /** Below the server's largest page, so one search answers each batch whole. */
+    private static final int UNITS_PER_SEARCH = 100;
+
     static final String MEASURE_POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population";
 
     /** Today's date for "has passed" is the date in Sweden. */
@@ -207,16 +211,24 @@ class EvaluateMeasureOperation implements RestProvider {
         return value;
     }
 
-    /** The stratum units, read in one search to give their names and HSA-ids. */
+    /** The stratum units, read in searches by id to give their names and HSA-ids. */
     private Map<String, Organization> organizations(MeasureCounts counts, RequestDetails request) {
-        if (counts.units().isEmpty()) {
-            return Map.of();
+        Map<String, Organization> organizations = new HashMap<>();
+        List<String> ids = counts.units().stream().map(UnitCount::unitId).toList();
+        for (int from = 0; from < ids.size(); from += UNITS_PER_SEARCH) {
+            List<String> batch = ids.subList(from, Math.min(ids.size(), from + UNITS_PER_SEARCH));
+            TokenOrListParam byId = new TokenOrListParam();
+            batch.forEach(byId::add);
+            SearchParameterMap search = SearchParameterMap.newSynchronous().add("_id", byId);
+            search.setLoadSynchronousUpTo(batch.size());
+            daoRegistry
+                    .getResourceDao(Organization.class)
+                    .search(search, request)
+                    .getResources(0, batch.size())
+                    .stream()
+                    .map(Organization.class::cast)
+                    .forEach(o -> organizations.put(o.getIdElement().getIdPart(), o));
         }
-        TokenOrListParam ids = new TokenOrListParam();
-        counts.units().forEach(unit -> ids.add(unit.unitId()));
-        SearchParameterMap byId = SearchParameterMap.newSynchronous().add("_id", ids);
-        return daoRegistry.getResourceDao(Organization.class).search(byId, request).getAllResources().stream()
-                .map(Organization.class::cast)
-                .collect(Collectors.toMap(o -> o.getIdElement().getIdPart(), Function.identity(), (a, b) -> a));
+        return organizations;
     }
 }

@@ -11,8 +11,8 @@ import se.patientkontrakt.fhir.conformance.ConformanceResources;
  * member belongs to. {@link MeasureCalculator} puts the pieces together; the Measure resources
  * say the same in words.
  *
- * <p>Every piece may use the common tables of {@link MeasureCalculator}, written in braces and
- * put in as subqueries: {@code {contracts}} (contract_id, patient_id) of the patient contracts
+ * <p>Every piece may use the common tables of {@link MeasureCalculator}, written in braces:
+ * {@code {contracts}} (contract_id, patient_id) of the patient contracts
  * in force in the period, and {@code {contract_units}} (contract_id, patient_id, unit_id).
  * {@code members} must give {@code member_id} and {@code numerator} (1 or 0);
  * {@code memberUnits} gives {@code member_id, unit_id} and may read {@code {members}}.

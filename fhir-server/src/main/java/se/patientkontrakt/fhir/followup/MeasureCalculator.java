@@ -6,9 +6,11 @@ import ca.uhn.fhir.jpa.model.entity.BaseResourceIndexedSearchParam;
 import ca.uhn.fhir.jpa.model.entity.ResourceIndexedSearchParamToken;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.hl7.fhir.r4.model.SearchParameter;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -16,9 +18,9 @@ import se.patientkontrakt.fhir.conformance.ConformanceResources;
 import se.patientkontrakt.fhir.conformance.SwedishIdentifiers;
 
 /**
- * Computes a {@link FollowUpMeasure} in the database: two aggregate queries over HAPI's search
- * index tables (HFJ_RESOURCE, HFJ_RES_LINK, HFJ_SPIDX_TOKEN, HFJ_SPIDX_DATE), one for the whole
- * region and one grouped by care unit, so no resource is read or parsed and the work stays in
+ * Computes a {@link FollowUpMeasure} in the database: one aggregate statement over HAPI's search
+ * index tables (HFJ_RESOURCE, HFJ_RES_LINK, HFJ_SPIDX_TOKEN, HFJ_SPIDX_DATE) that counts the
+ * whole region and each care unit, so no resource is read or parsed and the work stays in
  * indexed lookups however many contracts there are. The SQL is plain SQL:2003 and runs on H2 and
  * PostgreSQL alike.
  *
@@ -61,22 +63,31 @@ class MeasureCalculator {
     private static final String CONTRACT_UNITS =
             """
             SELECT DISTINCT k.contract_id, k.patient_id, o.TARGET_RESOURCE_ID AS unit_id
-            FROM {contracts} k
+            FROM contracts k
             JOIN HFJ_RES_LINK t ON t.SRC_RESOURCE_ID = k.contract_id AND t.SRC_PATH = 'CarePlan.careTeam'
             JOIN HFJ_RES_LINK o ON o.SRC_RESOURCE_ID = t.TARGET_RESOURCE_ID
                 AND o.SRC_PATH = 'CareTeam.managingOrganization'""";
 
-    private static final String REGION =
-            "SELECT COUNT(*) AS population, COALESCE(SUM(m.numerator), 0) AS numerator FROM {members} m";
-
-    private static final String BY_UNIT =
+    /**
+     * One statement for the region (the row without a unit) and each care unit, so the database
+     * finds the contracts once (PostgreSQL materialises a common table expression used twice).
+     */
+    private static final String REPORT =
             """
+            /* %s */
+            WITH contracts AS (%s),
+            contract_units AS (%s),
+            members AS (%s),
+            member_units AS (%s)
+            SELECT CAST(NULL AS VARCHAR(64)) AS unit, COUNT(*) AS population,
+                   COALESCE(SUM(m.numerator), 0) AS numerator
+            FROM members m
+            UNION ALL
             SELECT o.FHIR_ID AS unit, COUNT(*) AS population, COALESCE(SUM(m.numerator), 0) AS numerator
-            FROM {members} m
-            JOIN {member_units} u ON u.member_id = m.member_id
+            FROM members m
+            JOIN member_units u ON u.member_id = m.member_id
             JOIN HFJ_RESOURCE o ON o.RES_ID = u.unit_id
-            GROUP BY o.FHIR_ID
-            ORDER BY o.FHIR_ID""";
+            GROUP BY o.FHIR_ID""";
 
     private static final DateTimeFormatter BASIC = DateTimeFormatter.BASIC_ISO_DATE;
 
@@ -104,28 +115,39 @@ class MeasureCalculator {
                 "bornBySamordningsnummer",
                 bornBy.format(DateTimeFormatter.ofPattern("yyyyMM")) + (bornBy.getDayOfMonth() + 60));
 
-        Count region = jdbc.queryForObject(
-                sql(REGION, measure),
-                parameters,
-                (row, n) -> new Count(row.getLong("population"), row.getLong("numerator")));
-        List<UnitCount> units = jdbc.query(
-                sql(BY_UNIT, measure),
+        List<UnitCount> rows = jdbc.query(
+                sql(measure),
                 parameters,
                 (row, n) -> new UnitCount(
                         row.getString("unit"), new Count(row.getLong("population"), row.getLong("numerator"))));
+        Count region = rows.stream()
+                .filter(row -> row.unitId() == null)
+                .map(UnitCount::count)
+                .findFirst()
+                .orElseThrow();
+        List<UnitCount> units = rows.stream()
+                .filter(row -> row.unitId() != null)
+                .sorted(Comparator.comparing(UnitCount::unitId))
+                .toList();
         return new MeasureCounts(region, units);
     }
 
     /**
-     * The query with its tables put in as subqueries. Not as common table expressions
-     * ({@code WITH}): H2 2.3 may answer a repeated statement with a CTE from its cache with the
-     * earlier values (h2database issue 4228).
+     * The report statement of a measure. It starts with a comment that differs on every call:
+     * H2 2.3 keeps a parsed statement per SQL text and may answer it again with the values of
+     * an earlier call when it holds a common table expression (h2database issue 4228); a new
+     * text is parsed anew. Parsing costs far less than the query.
      */
-    static String sql(String query, FollowUpMeasure measure) {
-        return query.replace("{member_units}", "(" + measure.memberUnits() + ")")
-                .replace("{members}", "(" + measure.members() + ")")
-                .replace("{contract_units}", "(" + CONTRACT_UNITS + ")")
-                .replace("{contracts}", "(" + CONTRACTS + ")");
+    static String sql(FollowUpMeasure measure) {
+        return REPORT.formatted(
+                        "measure " + measure.id() + ", evaluation " + UUID.randomUUID(),
+                        CONTRACTS,
+                        CONTRACT_UNITS,
+                        measure.members(),
+                        measure.memberUnits())
+                .replace("{contracts}", "contracts")
+                .replace("{contract_units}", "contract_units")
+                .replace("{members}", "members");
     }
 
     private Map<String, Object> fixedParameters(ConformanceResources conformance) {
