@@ -24,7 +24,7 @@ import se.patientkontrakt.fhir.conformance.ConformanceResources;
 class CapabilityStatementInterceptor implements RestInterceptor {
 
     /** Operations whose definition is {@code profiles/OperationDefinition-pk-{name}.json}. */
-    private static final Set<String> PUBLISHED_OPERATIONS = Set.of("patientkontrakt");
+    private static final Set<String> PUBLISHED_OPERATIONS = Set.of("patientkontrakt", "evaluate-measure");
 
     @Hook(Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED)
     void completeCapabilities(IBaseConformance generated) {

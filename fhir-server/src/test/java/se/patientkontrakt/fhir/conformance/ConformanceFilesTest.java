@@ -110,10 +110,10 @@ class ConformanceFilesTest {
     }
 
     @Test
-    void profilesHoldOnlyProfilesSearchParametersAndOperations() {
+    void profilesHoldOnlyProfilesSearchParametersOperationsAndMeasures() {
         assertThat(readAll("profiles"))
                 .extracting(Resource::fhirType)
-                .containsOnly("StructureDefinition", "SearchParameter", "OperationDefinition");
+                .containsOnly("StructureDefinition", "SearchParameter", "OperationDefinition", "Measure");
     }
 
     @Test

@@ -1,0 +1,234 @@
+package se.patientkontrakt.fhir.followup;
+
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.annotation.IdParam;
+import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.annotation.OperationParam;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.param.TokenOrListParam;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Measure;
+import org.hl7.fhir.r4.model.MeasureReport;
+import org.hl7.fhir.r4.model.MeasureReport.MeasureReportGroupComponent;
+import org.hl7.fhir.r4.model.MeasureReport.MeasureReportGroupStratifierComponent;
+import org.hl7.fhir.r4.model.MeasureReport.StratifierGroupComponent;
+import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.Period;
+import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.StringType;
+import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.conformance.SwedishIdentifiers;
+import se.patientkontrakt.fhir.followup.FollowUpMeasure.Scoring;
+import se.patientkontrakt.fhir.followup.MeasureCalculator.Count;
+import se.patientkontrakt.fhir.followup.MeasureCalculator.MeasureCounts;
+import se.patientkontrakt.fhir.followup.MeasureCalculator.UnitCount;
+import se.patientkontrakt.fhir.server.RestProvider;
+
+/**
+ * {@code GET /fhir/Measure/{id}/$evaluate-measure?periodStart=…&periodEnd=…}: FHIR's
+ * <a href="https://hl7.org/fhir/R4/measure-operation-evaluate-measure.html">$evaluate-measure</a>
+ * for the follow-up measures (uppföljning) shipped in {@code profiles/}, as a {@code summary}
+ * MeasureReport: the whole region in the group's populations, and one stratum per care unit
+ * (the organization responsible for the contract). Computed by {@link MeasureCalculator} in the
+ * database; no CQL engine is involved, so a Measure that is not one of ours cannot be evaluated.
+ *
+ * <p>An unknown Measure id is 404, as for any read of that Measure; a missing, malformed or
+ * reversed period, a report type other than {@code summary}, or a Measure this server cannot
+ * compute is 400. Each answer carries an OperationOutcome saying which parameter is wrong.
+ */
+@Component
+class EvaluateMeasureOperation implements RestProvider {
+
+    static final int DEFAULT_MINIMUM_AGE = 65;
+    /** Below the server's largest page, so one search answers each batch whole. */
+    private static final int UNITS_PER_SEARCH = 100;
+
+    static final String MEASURE_POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population";
+
+    /** Today's date for "has passed" is the date in Sweden. */
+    private static final ZoneId SWEDEN = ZoneId.of("Europe/Stockholm");
+
+    private final DaoRegistry daoRegistry;
+    private final MeasureCalculator calculator;
+
+    EvaluateMeasureOperation(DaoRegistry daoRegistry, MeasureCalculator calculator) {
+        this.daoRegistry = daoRegistry;
+        this.calculator = calculator;
+    }
+
+    @Operation(name = "$evaluate-measure", typeName = "Measure", idempotent = true)
+    public MeasureReport evaluate(
+            @IdParam IdType id,
+            @OperationParam(name = "periodStart", max = 1) StringType periodStart,
+            @OperationParam(name = "periodEnd", max = 1) StringType periodEnd,
+            @OperationParam(name = "reportType", max = 1) StringType reportType,
+            @OperationParam(name = "minimumAge", max = 1) StringType minimumAge,
+            RequestDetails request) {
+        Measure measure = daoRegistry.getResourceDao(Measure.class).read(id.toUnqualifiedVersionless(), request);
+        FollowUpMeasure computed = FollowUpMeasure.byUrl(measure.getUrl())
+                .orElseThrow(() -> new InvalidRequestException("Measure/" + id.getIdPart()
+                        + " is not one this server can compute; the computable measures are "
+                        + Arrays.stream(FollowUpMeasure.values())
+                                .map(m -> "Measure/" + m.id())
+                                .collect(Collectors.joining(", "))));
+        ReportPeriod period = ReportPeriod.parse(value(periodStart), value(periodEnd));
+        if (reportType != null && !"summary".equals(reportType.getValue())) {
+            throw new InvalidRequestException("Parameter reportType '" + reportType.getValue()
+                    + "' is not supported: this server gives 'summary' reports only");
+        }
+        int age = minimumAge(computed, value(minimumAge));
+
+        MeasureCounts counts = calculator.calculate(computed, period, age, LocalDate.now(SWEDEN));
+        return report(measure, computed, period, counts, request);
+    }
+
+    private static String value(StringType parameter) {
+        return parameter == null ? null : parameter.getValue();
+    }
+
+    private static int minimumAge(FollowUpMeasure measure, String value) {
+        if (value == null) {
+            return DEFAULT_MINIMUM_AGE;
+        }
+        if (!measure.takesMinimumAge()) {
+            throw new InvalidRequestException("Parameter minimumAge applies only to Measure/"
+                    + FollowUpMeasure.ALDRE_FAST_LAKARKONTAKT_OCH_VARDKONTAKT.id() + ", not to Measure/"
+                    + measure.id());
+        }
+        try {
+            int age = Integer.parseInt(value.trim());
+            if (age < 0 || age > 130) {
+                throw new NumberFormatException();
+            }
+            return age;
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException(
+                    "Parameter minimumAge must be a whole number of years from 0 to 130: '" + value + "'");
+        }
+    }
+
+    private MeasureReport report(
+            Measure measure,
+            FollowUpMeasure computed,
+            ReportPeriod period,
+            MeasureCounts counts,
+            RequestDetails request) {
+        MeasureReport report = new MeasureReport();
+        report.setStatus(MeasureReport.MeasureReportStatus.COMPLETE);
+        report.setType(MeasureReport.MeasureReportType.SUMMARY);
+        report.setMeasure(measure.getUrl() + (measure.hasVersion() ? "|" + measure.getVersion() : ""));
+        report.setDate(new Date());
+        report.setPeriod(new Period()
+                .setStartElement(new DateTimeType(period.start().toString()))
+                .setEndElement(new DateTimeType(period.end().toString())));
+        if (measure.hasImprovementNotation()) {
+            report.setImprovementNotation(measure.getImprovementNotation());
+        }
+        MeasureReportGroupComponent group = report.addGroup();
+        Measure.MeasureGroupComponent definition = measure.getGroupFirstRep();
+        if (definition.hasCode()) {
+            group.setCode(definition.getCode());
+        }
+        populations(computed.scoring(), counts.region())
+                .forEach((code, count) ->
+                        group.addPopulation().setCode(populationCode(code)).setCount(count));
+        score(computed.scoring(), counts.region()).ifPresent(group::setMeasureScore);
+
+        MeasureReportGroupStratifierComponent stratifier = group.addStratifier();
+        stratifier.addCode(definition.getStratifierFirstRep().getCode());
+        Map<String, Organization> units = organizations(counts, request);
+        for (UnitCount unit : counts.units()) {
+            StratifierGroupComponent stratum = stratifier.addStratum();
+            stratum.setValue(unitValue(unit.unitId(), units.get(unit.unitId())));
+            populations(computed.scoring(), unit.count()).forEach((code, count) -> stratum.addPopulation()
+                    .setCode(populationCode(code))
+                    .setCount(count));
+            score(computed.scoring(), unit.count()).ifPresent(stratum::setMeasureScore);
+        }
+        return report;
+    }
+
+    private static Map<String, Integer> populations(Scoring scoring, Count count) {
+        int population = Math.toIntExact(count.population());
+        if (scoring == Scoring.COHORT) {
+            return Map.of("initial-population", population);
+        }
+        Map<String, Integer> populations = new LinkedHashMap<>();
+        populations.put("initial-population", population);
+        populations.put("denominator", population);
+        populations.put("numerator", Math.toIntExact(count.numerator()));
+        return populations;
+    }
+
+    /** Numerator over denominator, to four decimals; none for a cohort or an empty denominator. */
+    static Optional<Quantity> score(Scoring scoring, Count count) {
+        if (scoring == Scoring.COHORT || count.population() == 0) {
+            return Optional.empty();
+        }
+        BigDecimal share = BigDecimal.valueOf(count.numerator())
+                .divide(BigDecimal.valueOf(count.population()), 4, RoundingMode.HALF_UP);
+        return Optional.of(new Quantity().setValue(share));
+    }
+
+    private static CodeableConcept populationCode(String code) {
+        return new CodeableConcept(new Coding(MEASURE_POPULATION, code, null));
+    }
+
+    /** The unit as stratum value: its reference as text, and its HSA-id and name when it has them. */
+    private static CodeableConcept unitValue(String unitId, Organization organization) {
+        CodeableConcept value = new CodeableConcept().setText("Organization/" + unitId);
+        if (organization != null) {
+            String hsaId = organization.getIdentifier().stream()
+                    .filter(i -> SwedishIdentifiers.HSA_ID.equals(i.getSystem()))
+                    .map(Identifier::getValue)
+                    .findFirst()
+                    .orElse(null);
+            if (hsaId != null || organization.hasName()) {
+                value.addCoding()
+                        .setSystem(hsaId == null ? null : SwedishIdentifiers.HSA_ID)
+                        .setCode(hsaId)
+                        .setDisplay(organization.getName());
+            }
+        }
+        return value;
+    }
+
+    /** The stratum units, read in searches by id to give their names and HSA-ids. */
+    private Map<String, Organization> organizations(MeasureCounts counts, RequestDetails request) {
+        Map<String, Organization> organizations = new HashMap<>();
+        List<String> ids = counts.units().stream().map(UnitCount::unitId).toList();
+        for (int from = 0; from < ids.size(); from += UNITS_PER_SEARCH) {
+            List<String> batch = ids.subList(from, Math.min(ids.size(), from + UNITS_PER_SEARCH));
+            TokenOrListParam byId = new TokenOrListParam();
+            batch.forEach(byId::add);
+            SearchParameterMap search = SearchParameterMap.newSynchronous().add("_id", byId);
+            search.setLoadSynchronousUpTo(batch.size());
+            daoRegistry
+                    .getResourceDao(Organization.class)
+                    .search(search, request)
+                    .getResources(0, batch.size())
+                    .stream()
+                    .map(Organization.class::cast)
+                    .forEach(o -> organizations.put(o.getIdElement().getIdPart(), o));
+        }
+        return organizations;
+    }
+}

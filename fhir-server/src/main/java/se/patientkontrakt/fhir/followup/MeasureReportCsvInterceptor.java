@@ -1,0 +1,170 @@
+package se.patientkontrakt.fhir.followup;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.MeasureReport;
+import org.hl7.fhir.r4.model.MeasureReport.MeasureReportGroupComponent;
+import org.hl7.fhir.r4.model.MeasureReport.StratifierGroupComponent;
+import org.hl7.fhir.r4.model.Quantity;
+import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.server.RestInterceptor;
+
+/**
+ * A MeasureReport as CSV, for the spreadsheets in which regions keep their follow-up today:
+ * asked for with {@code _format=text/csv} (or {@code _format=csv}) or an {@code Accept: text/csv}
+ * header. Hooks {@link Pointcut#SERVER_OUTGOING_RESPONSE}, writes the response itself and stops
+ * HAPI's own rendering; any other response, and every error (an OperationOutcome), is left to HAPI.
+ *
+ * <p>One row for the whole region, then one per care unit; columns as in {@link #HEADER}.
+ * RFC 4180: comma-separated, quoted where needed, UTF-8, a dot as decimal sign; a text that a
+ * spreadsheet would run as a formula is prefixed with an apostrophe.
+ */
+@Component
+@Interceptor
+class MeasureReportCsvInterceptor implements RestInterceptor {
+
+    static final String TEXT_CSV = "text/csv";
+    static final List<String> HEADER = List.of(
+            "measure",
+            "period_start",
+            "period_end",
+            "stratum",
+            "unit_hsa_id",
+            "unit_name",
+            "initial_population",
+            "denominator",
+            "numerator",
+            "score");
+
+    @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
+    boolean writeCsv(RequestDetails request, IBaseResource resource, HttpServletResponse response) throws IOException {
+        if (!(resource instanceof MeasureReport report) || !wantsCsv(request)) {
+            return true;
+        }
+        response.setStatus(HttpServletResponse.SC_OK);
+        response.setContentType(TEXT_CSV + "; charset=utf-8; header=present");
+        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+        String file = report.getMeasure().replaceAll(".*/", "").replaceAll("\\|.*", "") + "_"
+                + report.getPeriod().getStartElement().getValueAsString() + "_"
+                + report.getPeriod().getEndElement().getValueAsString() + ".csv";
+        response.setHeader("Content-Disposition", "inline; filename=\"" + file + "\"");
+        Writer out = response.getWriter();
+        out.write(csv(report));
+        out.flush();
+        return false;
+    }
+
+    static boolean wantsCsv(RequestDetails request) {
+        String[] format = request.getParameters().get("_format");
+        if (format != null && format.length > 0) {
+            String asked = format[0].toLowerCase(Locale.ROOT);
+            return asked.equals("csv") || asked.startsWith(TEXT_CSV);
+        }
+        List<String> accept = request.getHeaders("Accept");
+        return accept != null
+                && accept.stream()
+                        .anyMatch(value -> value.toLowerCase(Locale.ROOT).contains(TEXT_CSV));
+    }
+
+    static String csv(MeasureReport report) {
+        StringBuilder csv = new StringBuilder();
+        row(csv, HEADER);
+        String measure = report.getMeasure().replaceAll("\\|.*", "");
+        String start = report.getPeriod().getStartElement().getValueAsString();
+        String end = report.getPeriod().getEndElement().getValueAsString();
+        for (MeasureReportGroupComponent group : report.getGroup()) {
+            row(
+                    csv,
+                    List.of(
+                            measure,
+                            start,
+                            end,
+                            "region",
+                            "",
+                            "Hela regionen (whole region)",
+                            count(group.getPopulation(), "initial-population"),
+                            count(group.getPopulation(), "denominator"),
+                            count(group.getPopulation(), "numerator"),
+                            score(group.getMeasureScore())));
+            for (MeasureReport.MeasureReportGroupStratifierComponent stratifier : group.getStratifier()) {
+                for (StratifierGroupComponent stratum : stratifier.getStratum()) {
+                    Coding unit = stratum.getValue().getCodingFirstRep();
+                    row(
+                            csv,
+                            List.of(
+                                    measure,
+                                    start,
+                                    end,
+                                    stratum.getValue().getText(),
+                                    nullToEmpty(unit.getCode()),
+                                    nullToEmpty(unit.getDisplay()),
+                                    stratumCount(stratum, "initial-population"),
+                                    stratumCount(stratum, "denominator"),
+                                    stratumCount(stratum, "numerator"),
+                                    score(stratum.getMeasureScore())));
+                }
+            }
+        }
+        return csv.toString();
+    }
+
+    private static String count(List<MeasureReport.MeasureReportGroupPopulationComponent> populations, String code) {
+        return populations.stream()
+                .filter(p -> hasCode(p.getCode(), code))
+                .map(p -> Integer.toString(p.getCount()))
+                .findFirst()
+                .orElse("");
+    }
+
+    private static String stratumCount(StratifierGroupComponent stratum, String code) {
+        return stratum.getPopulation().stream()
+                .filter(p -> hasCode(p.getCode(), code))
+                .map(p -> Integer.toString(p.getCount()))
+                .findFirst()
+                .orElse("");
+    }
+
+    private static boolean hasCode(CodeableConcept concept, String code) {
+        return concept.hasCoding(EvaluateMeasureOperation.MEASURE_POPULATION, code);
+    }
+
+    private static String score(Quantity score) {
+        return score.hasValue() ? score.getValue().toPlainString() : "";
+    }
+
+    private static String nullToEmpty(String value) {
+        return value == null ? "" : value;
+    }
+
+    private static void row(StringBuilder csv, List<String> cells) {
+        for (int i = 0; i < cells.size(); i++) {
+            if (i > 0) {
+                csv.append(',');
+            }
+            csv.append(quoted(cells.get(i)));
+        }
+        csv.append("\r\n");
+    }
+
+    private static String quoted(String cell) {
+        // A text a spreadsheet would take for a formula (a unit named "=..." or "@...") stays text.
+        if (!cell.isEmpty() && "=+-@".indexOf(cell.charAt(0)) >= 0) {
+            cell = "'" + cell;
+        }
+        if (cell.contains(",") || cell.contains("\"") || cell.contains("\n") || cell.contains("\r")) {
+            return '"' + cell.replace("\"", "\"\"") + '"';
+        }
+        return cell;
+    }
+}
