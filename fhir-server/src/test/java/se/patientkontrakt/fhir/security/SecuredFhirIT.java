@@ -1,5 +1,6 @@
 package se.patientkontrakt.fhir.security;
 
+import io.restassured.filter.log.ErrorLoggingFilter;
 import io.restassured.specification.RequestSpecification;
 import org.hl7.fhir.r4.model.Bundle;
 import org.springframework.test.context.TestPropertySource;
@@ -26,12 +27,16 @@ abstract class SecuredFhirIT extends FhirIT {
     static final String EHR = TestTokens.system("system/*.cruds");
 
     static RequestSpecification as(String token) {
-        return fhir().auth().oauth2(token);
+        // Refusals are the subject here: print every 4xx/5xx body, to see why when a test fails.
+        return fhir().auth().oauth2(token).filter(new ErrorLoggingFilter());
     }
 
     /** Stores a fresh contract through the EHR integration and returns it. */
     ContractFixture storedContract() {
-        ContractFixture contract = ContractFixture.create(fhirContext);
+        return store(ContractFixture.create(fhirContext));
+    }
+
+    ContractFixture store(ContractFixture contract) {
         as(EHR).body(json(contract.transaction())).when().post("/").then().statusCode(200);
         return contract;
     }
