@@ -57,7 +57,8 @@ final class TestTokens {
     }
 
     static String system(String scope) {
-        return token(c -> c.subject("ehr-integration").claim("azp", "cosmic-ehr").claim("scope", scope));
+        return token(
+                c -> c.subject("ehr-integration").claim("azp", "cosmic-ehr").claim("scope", scope));
     }
 
     static JWTClaimsSet.Builder defaults() {

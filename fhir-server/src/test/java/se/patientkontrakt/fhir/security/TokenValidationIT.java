@@ -62,8 +62,8 @@ class TokenValidationIT extends SecuredFhirIT {
 
     @Test
     void aTokenSignedWithAnotherKeyIs401() {
-        String forged = TestTokens.sign(
-                TestTokens.defaults().claim("scope", READ_ALL).build(), TestTokens.otherKey());
+        String forged =
+                TestTokens.sign(TestTokens.defaults().claim("scope", READ_ALL).build(), TestTokens.otherKey());
 
         assertUnauthorized(withToken(forged), "not accepted");
     }
@@ -87,8 +87,8 @@ class TokenValidationIT extends SecuredFhirIT {
 
     @Test
     void aTokenFromAnotherIssuerIs401() {
-        String foreign = TestTokens.token(
-                c -> c.claim("scope", READ_ALL).issuer("https://idp.elsewhere.example/realms/region"));
+        String foreign =
+                TestTokens.token(c -> c.claim("scope", READ_ALL).issuer("https://idp.elsewhere.example/realms/region"));
 
         assertUnauthorized(withToken(foreign), "iss");
     }
@@ -144,6 +144,7 @@ class TokenValidationIT extends SecuredFhirIT {
         assertThat(response.jsonPath().getString("token_endpoint")).endsWith("/token");
         assertThat(response.jsonPath().getList("capabilities", String.class))
                 .contains("permission-patient", "permission-v2", "context-standalone-patient");
-        assertThat(response.jsonPath().getList("scopes_supported", String.class)).contains("patient/*.read");
+        assertThat(response.jsonPath().getList("scopes_supported", String.class))
+                .contains("patient/*.read");
     }
 }
