@@ -199,6 +199,14 @@ class PatientAccessIT extends SecuredFhirIT {
         assertThat(diagnostics(retitled)).contains("only their agreement");
 
         jsonPatch(me, theirs.contractId(), agreementPatch()).then().statusCode(403);
+        Bundle intoTheirs = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        intoTheirs
+                .addEntry()
+                .setResource(theirs.contract())
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.PUT)
+                .setUrl(theirs.contractId());
+        as(me).body(json(intoTheirs)).when().post("/").then().statusCode(403);
         as(me).when().delete("/" + mine.contractId()).then().statusCode(403);
         CarePlan copy = read(mine.contractId(), CarePlan.class, me);
         copy.setId((String) null);
