@@ -80,13 +80,12 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
     @Override
     public List<IAuthRule> buildRuleList(RequestDetails request) {
         Optional<AccessToken> token = AccessToken.current();
-        if (token.isEmpty()) {
-            return new RuleBuilder()
-                    .denyAll("the request carries no access token")
-                    .build();
-        }
         IAuthRuleBuilder rules = new RuleBuilder();
+        // The CapabilityStatement is public: it tells a client where to get a token.
         rules.allow("capabilities").metadata().andThen();
+        if (token.isEmpty()) {
+            return rules.denyAll("the request carries no access token").build();
+        }
         for (String type : DEFINITION_TYPES) {
             rules.allow("definitions").read().resourcesOfType(type).withAnyId().andThen();
         }
