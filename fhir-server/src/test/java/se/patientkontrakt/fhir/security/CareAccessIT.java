@@ -3,6 +3,9 @@ package se.patientkontrakt.fhir.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.response.Response;
+import java.util.List;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.AuditEvent.AuditEventAction;
 import org.hl7.fhir.r4.model.Bundle.SearchEntryMode;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,6 +91,39 @@ class CareAccessIT extends SecuredFhirIT {
         create.then().statusCode(403);
         assertThat(diagnostics(create)).contains("no scope that allows create on CarePlan");
         as(updater).when().delete("/" + contract.contractId()).then().statusCode(403);
+    }
+
+    @Test
+    void writesSearchesAndDeletesAreLoggedWithTheClientThatMadeThem() {
+        String doctor = TestTokens.practitioner("user/*.read");
+        search(doctor, "/CarePlan?subject=" + contract.patientId());
+        as(EHR).when().delete("/" + contract.contractId()).then().statusCode(200);
+
+        List<AuditEvent> log =
+                search(EHR, "/AuditEvent?patient=" + contract.patientId() + "&_count=100").getEntry().stream()
+                        .map(e -> (AuditEvent) e.getResource())
+                        .toList();
+
+        assertThat(log).anySatisfy(e -> {
+            assertThat(e.getAction()).isEqualTo(AuditEventAction.C);
+            assertThat(e.getAgent()).anyMatch(a -> "cosmic-ehr".equals(a.getName()));
+            assertThat(e.getAgentFirstRep().getAltId()).isEqualTo("ehr-integration");
+        });
+        assertThat(log).anySatisfy(e -> {
+            assertThat(e.getSubtypeFirstRep().getCode()).isEqualTo("search");
+            assertThat(e.getAgentFirstRep().getWho().getReference()).isEqualTo("Practitioner/erik-holm");
+        });
+        assertThat(log).anySatisfy(e -> {
+            assertThat(e.getAction()).isEqualTo(AuditEventAction.D);
+            // The deleted contract is named, no longer referenced.
+            assertThat(e.getEntity())
+                    .anyMatch(entity -> entity.getWhat().getDisplay() != null
+                            && entity.getWhat().getDisplay().startsWith(contract.contractId()));
+        });
+        // Reading the log is not logged again.
+        assertThat(log).noneMatch(e -> e.getEntity().stream()
+                .anyMatch(entity ->
+                        String.valueOf(entity.getWhat().getReference()).startsWith("AuditEvent/")));
     }
 
     @Test
