@@ -64,6 +64,8 @@ class JpaConfig {
         settings.setAllowExternalReferences(false);
         settings.setEnforceReferentialIntegrityOnWrite(true);
         settings.setEnforceReferentialIntegrityOnDelete(true);
+        // The access log points at what was accessed; it must not keep that from being deleted.
+        settings.setEnforceReferentialIntegrityOnDeleteDisableForPaths(Set.of("AuditEvent.entity.what"));
         settings.setAutoCreatePlaceholderReferenceTargets(false);
         settings.setIndexMissingFields(StorageSettings.IndexEnabledEnum.DISABLED);
         settings.setAdvancedHSearchIndexing(false);

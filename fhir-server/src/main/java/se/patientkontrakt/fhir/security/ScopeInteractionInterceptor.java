@@ -1,0 +1,61 @@
+package se.patientkontrakt.fhir.security;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.security.SmartScope.Interaction;
+import se.patientkontrakt.fhir.server.RestInterceptor;
+
+/**
+ * Tells create, update and delete apart, which HAPI's {@code write()} rule does not: a
+ * {@code user/CarePlan.u} token may update a contract but not create one. A patient token creates
+ * and deletes nothing; its updates are checked by {@link PatientOwnedChangesInterceptor}. Runs on
+ * the storage hooks, so it applies to plain REST calls, PATCH, conditional writes and every entry
+ * of a transaction alike.
+ */
+@Component
+@AccessControlEnabled
+@Interceptor
+class ScopeInteractionInterceptor implements RestInterceptor {
+
+    private final FhirContext fhirContext;
+
+    ScopeInteractionInterceptor(FhirContext fhirContext) {
+        this.fhirContext = fhirContext;
+    }
+
+    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+    void create(IBaseResource resource) {
+        require(resource, Interaction.CREATE, "create");
+    }
+
+    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+    void update(IBaseResource previous, IBaseResource updated) {
+        require(updated, Interaction.UPDATE, "update");
+    }
+
+    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
+    void delete(IBaseResource resource) {
+        require(resource, Interaction.DELETE, "delete");
+    }
+
+    private void require(IBaseResource resource, Interaction interaction, String verb) {
+        AccessToken token = AccessToken.current().orElse(null);
+        if (token == null) {
+            return;
+        }
+        String type = fhirContext.getResourceType(resource);
+        if (token.patientToken() && interaction != Interaction.UPDATE) {
+            throw new ForbiddenOperationException("A patient token may not " + verb + " resources; a patient"
+                    + " changes only their agreement and their own actions in an approved contract");
+        }
+        if (!token.allows(type, interaction)) {
+            throw new ForbiddenOperationException("The token has no scope that allows " + verb + " on " + type
+                    + " (SMART '" + type + "." + interaction.letter() + "')");
+        }
+    }
+}

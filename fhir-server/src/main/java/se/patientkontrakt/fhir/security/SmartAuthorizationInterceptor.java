@@ -1,0 +1,243 @@
+package se.patientkontrakt.fhir.security;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationFlagsEnum;
+import ca.uhn.fhir.rest.server.interceptor.auth.AuthorizationInterceptor;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRule;
+import ca.uhn.fhir.rest.server.interceptor.auth.IAuthRuleBuilder;
+import ca.uhn.fhir.rest.server.interceptor.auth.PolicyEnum;
+import ca.uhn.fhir.rest.server.interceptor.auth.RuleBuilder;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Measure;
+import org.hl7.fhir.r4.model.Patient;
+import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.security.SmartScope.Interaction;
+import se.patientkontrakt.fhir.server.RestInterceptor;
+
+/**
+ * Turns the SMART scopes of the caller's token into HAPI {@link AuthorizationInterceptor} rules,
+ * which HAPI applies to every request, every entry of a transaction, and every resource a
+ * response carries (search matches, {@code _include}/{@code _revinclude}, history, operation
+ * results): a response holding one resource the rules do not allow is refused as a whole, with
+ * {@code 403} and an OperationOutcome.
+ *
+ * <ul>
+ *   <li>A patient token reads, within its scopes, only its patient's compartment
+ *       (<a href="https://hl7.org/fhir/R4/compartmentdefinition-patient.html">Patient compartment</a>),
+ *       the directory (practitioners, their roles, units) that its contracts name, and the
+ *       published definitions; it may update its own CarePlans (what it may change there is
+ *       checked by {@link PatientOwnedChangesInterceptor}) and call the portal view for itself.
+ *   <li>A practitioner ({@code user/}) or integration ({@code system/}) token reads and writes the
+ *       types its scopes name, any instance; {@link ScopeInteractionInterceptor} tells create,
+ *       update and delete apart, which HAPI's rules do not.
+ *   <li>Anything else is refused: the default policy is deny.
+ * </ul>
+ *
+ * <p>SMART v2 separates read ({@code r}) and search ({@code s}); HAPI's rules do not, and here
+ * either grants both, since a search by {@code _id} reads any instance a search may reach.
+ */
+@Component
+@AccessControlEnabled
+@Interceptor
+class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements RestInterceptor {
+
+    /** Not patient data: the people and units contracts name, for a portal to show them. */
+    static final Set<String> DIRECTORY_TYPES =
+            Set.of("Practitioner", "PractitionerRole", "Organization", "Location", "HealthcareService");
+
+    /** The published definitions every authenticated client may read. */
+    static final Set<String> DEFINITION_TYPES = Set.of(
+            "StructureDefinition",
+            "ValueSet",
+            "CodeSystem",
+            "NamingSystem",
+            "SearchParameter",
+            "OperationDefinition",
+            "ConceptMap",
+            "Measure");
+
+    /** Operations that read only definitions, open to every authenticated client. */
+    private static final List<String> DEFINITION_OPERATIONS =
+            List.of("$expand", "$lookup", "$validate-code", "$subsumes", "$validate");
+
+    static final String PORTAL_VIEW = "$patientkontrakt";
+
+    /** The follow-up measures: counts and shares per care unit, never a patient's own data. */
+    static final String EVALUATE_MEASURE = "$evaluate-measure";
+
+    private final PatientData patientData;
+
+    SmartAuthorizationInterceptor(FhirContext fhirContext) {
+        super(PolicyEnum.DENY);
+        // HAPI would refuse a patient's history of their own CarePlan up front, unable to tell its
+        // compartment from the id alone. Let such reads in; every resource they return is still
+        // checked on the way out, and a response with anything outside the rules is refused.
+        setFlags(AuthorizationFlagsEnum.DO_NOT_PROACTIVELY_BLOCK_COMPARTMENT_READ_ACCESS);
+        this.patientData = new PatientData(fhirContext);
+    }
+
+    @Override
+    public List<IAuthRule> buildRuleList(RequestDetails request) {
+        Optional<AccessToken> token = AccessToken.current();
+        IAuthRuleBuilder rules = new RuleBuilder();
+        // The CapabilityStatement is public: it tells a client where to get a token.
+        rules.allow("capabilities").metadata().andThen();
+        if (token.isEmpty()) {
+            return rules.denyAll("the request carries no access token").build();
+        }
+        for (String type : DEFINITION_TYPES) {
+            rules.allow("definitions").read().resourcesOfType(type).withAnyId().andThen();
+        }
+        for (String operation : DEFINITION_OPERATIONS) {
+            rules.allow("definition operations")
+                    .operation()
+                    .named(operation)
+                    .atAnyLevel()
+                    .andRequireExplicitResponseAuthorization()
+                    .andThen();
+        }
+        if (token.get().patientToken()) {
+            patientRules(token.get(), rules);
+        } else {
+            careRules(token.get(), rules);
+        }
+        rules.allow("transactions")
+                .transaction()
+                .withAnyOperation()
+                .andApplyNormalRules()
+                .andThen();
+        return rules.denyAll("the token's scopes do not allow this request").build();
+    }
+
+    private void patientRules(AccessToken token, IAuthRuleBuilder rules) {
+        if (token.patient().isEmpty()) {
+            rules.denyAll("a patient token must name its patient (claim 'patient', or 'fhirUser' = Patient/...)")
+                    .andThen();
+            return;
+        }
+        IdType patient = token.patient().get();
+        for (String type : readable(token)) {
+            if (SmartScope.ANY_TYPE.equals(type)) {
+                rules.allow("patient compartment")
+                        .read()
+                        .allResources()
+                        .inCompartment("Patient", patient)
+                        .andThen();
+                DIRECTORY_TYPES.forEach(t -> rules.allow("directory")
+                        .read()
+                        .resourcesOfType(t)
+                        .withAnyId()
+                        .andThen());
+            } else if (patientData.isPatientData(type)) {
+                rules.allow("patient compartment")
+                        .read()
+                        .resourcesOfType(type)
+                        .inCompartment("Patient", patient)
+                        .andThen();
+            } else if (DIRECTORY_TYPES.contains(type)) {
+                rules.allow("directory")
+                        .read()
+                        .resourcesOfType(type)
+                        .withAnyId()
+                        .andThen();
+            }
+        }
+        if (token.allows("CarePlan", Interaction.READ) || token.allows("CarePlan", Interaction.SEARCH)) {
+            rules.allow("portal view")
+                    .operation()
+                    .named(PORTAL_VIEW)
+                    .onInstance(patient)
+                    .andRequireExplicitResponseAuthorization()
+                    .andThen();
+            rules.allow("portal view by identifier")
+                    .operation()
+                    .named(PORTAL_VIEW)
+                    .onType(Patient.class)
+                    .andRequireExplicitResponseAuthorization()
+                    .andThen();
+        }
+        if (token.allows("CarePlan", Interaction.UPDATE)) {
+            rules.allow("own contract")
+                    .write()
+                    .resourcesOfType("CarePlan")
+                    .inCompartment("Patient", patient)
+                    .andThen();
+            rules.allow("own contract").patch().allRequests().andThen();
+        }
+    }
+
+    private static void careRules(AccessToken token, IAuthRuleBuilder rules) {
+        for (String type : readable(token)) {
+            if (SmartScope.ANY_TYPE.equals(type)) {
+                rules.allow("scope read").read().allResources().withAnyId().andThen();
+            } else {
+                rules.allow("scope read")
+                        .read()
+                        .resourcesOfType(type)
+                        .withAnyId()
+                        .andThen();
+            }
+        }
+        Set<String> writable = new TreeSet<>(token.typesAllowing(Interaction.CREATE));
+        writable.addAll(token.typesAllowing(Interaction.UPDATE));
+        for (String type : writable) {
+            if (SmartScope.ANY_TYPE.equals(type)) {
+                rules.allow("scope write").write().allResources().withAnyId().andThen();
+            } else {
+                rules.allow("scope write")
+                        .write()
+                        .resourcesOfType(type)
+                        .withAnyId()
+                        .andThen();
+            }
+        }
+        if (!token.typesAllowing(Interaction.UPDATE).isEmpty()) {
+            rules.allow("scope patch").patch().allRequests().andThen();
+        }
+        for (String type : token.typesAllowing(Interaction.DELETE)) {
+            if (SmartScope.ANY_TYPE.equals(type)) {
+                rules.allow("scope delete").delete().allResources().withAnyId().andThen();
+            } else {
+                rules.allow("scope delete")
+                        .delete()
+                        .resourcesOfType(type)
+                        .withAnyId()
+                        .andThen();
+            }
+        }
+        if (token.allows("CarePlan", Interaction.READ) || token.allows("CarePlan", Interaction.SEARCH)) {
+            rules.allow("portal view")
+                    .operation()
+                    .named(PORTAL_VIEW)
+                    .onAnyInstance()
+                    .andRequireExplicitResponseAuthorization()
+                    .andThen();
+            rules.allow("portal view by identifier")
+                    .operation()
+                    .named(PORTAL_VIEW)
+                    .onType(Patient.class)
+                    .andRequireExplicitResponseAuthorization()
+                    .andThen();
+            // Computed from every contract, so only for a token that may read every contract; the
+            // MeasureReport it returns is made for the request and names no patient.
+            rules.allow("follow-up measures")
+                    .operation()
+                    .named(EVALUATE_MEASURE)
+                    .onInstancesOfType(Measure.class)
+                    .andAllowAllResponses()
+                    .andThen();
+        }
+    }
+
+    private static Set<String> readable(AccessToken token) {
+        Set<String> types = new TreeSet<>(token.typesAllowing(Interaction.READ));
+        types.addAll(token.typesAllowing(Interaction.SEARCH));
+        return types;
+    }
+}

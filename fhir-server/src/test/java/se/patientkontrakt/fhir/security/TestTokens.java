@@ -1,0 +1,119 @@
+package se.patientkontrakt.fhir.security;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+
+/**
+ * Tokens as the test identity provider would issue them: signed with the private half of the key
+ * pair in {@code src/test/resources/auth/} (the server trusts the public half), for this server's
+ * audience, valid for five minutes. Each builder step returns a new token description.
+ */
+final class TestTokens {
+
+    static final String ISSUER = "https://idp.test.patientkontrakt.se/realms/region";
+    static final String AUDIENCE = "patientkontrakt-fhir";
+    static final String CLIENT = "portal-1177-test";
+
+    private static final PrivateKey ISSUER_KEY = readPrivateKey("auth/issuer-private-key.pem");
+
+    private TestTokens() {}
+
+    /** A valid token with these claims added to the defaults (issuer, audience, subject, expiry). */
+    static String token(UnaryOperator<JWTClaimsSet.Builder> claims) {
+        return sign(claims.apply(defaults()).build(), ISSUER_KEY);
+    }
+
+    static String patient(String patientId, String scope) {
+        return token(c -> c.subject("patient-" + patientId)
+                .claim("patient", patientId.replace("Patient/", ""))
+                .claim("fhirUser", "https://fhir.test.patientkontrakt.se/fhir/" + patientId)
+                .claim("scope", "openid fhirUser launch/patient " + scope));
+    }
+
+    static String practitioner(String scope) {
+        return token(c -> c.subject("hsa-SE2321000032-1001")
+                .claim("fhirUser", "Practitioner/erik-holm")
+                .claim("scope", "openid fhirUser " + scope));
+    }
+
+    static String system(String scope) {
+        return token(
+                c -> c.subject("ehr-integration").claim("azp", "cosmic-ehr").claim("scope", scope));
+    }
+
+    static JWTClaimsSet.Builder defaults() {
+        Instant now = Instant.now();
+        return new JWTClaimsSet.Builder()
+                .issuer(ISSUER)
+                .audience(AUDIENCE)
+                .subject("someone")
+                .claim("azp", CLIENT)
+                .jwtID(UUID.randomUUID().toString())
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plus(Duration.ofMinutes(5))));
+    }
+
+    static String sign(JWTClaimsSet claims, PrivateKey key) {
+        try {
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).build(), claims);
+            jwt.sign(new RSASSASigner(key));
+            return jwt.serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The same claims, unsigned ({@code alg: none}). */
+    static String unsigned(JWTClaimsSet claims) {
+        return new PlainJWT(claims).serialize();
+    }
+
+    /** A key the server has never seen. */
+    static PrivateKey otherKey() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            return generator.generateKeyPair().getPrivate();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static PrivateKey issuerKey() {
+        return ISSUER_KEY;
+    }
+
+    private static PrivateKey readPrivateKey(String resource) {
+        try (InputStream in = TestTokens.class.getClassLoader().getResourceAsStream(resource)) {
+            String pem = new String(in.readAllBytes(), StandardCharsets.US_ASCII)
+                    .replaceAll("-----[A-Z ]+-----", "")
+                    .replaceAll("\\s", "");
+            return KeyFactory.getInstance("RSA")
+                    .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
