@@ -7,14 +7,18 @@ import ca.uhn.fhir.parser.DataFormatException;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import javax.sql.DataSource;
 import org.hibernate.TransactionException;
 import org.hibernate.exception.JDBCConnectionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.CannotCreateTransactionException;
@@ -31,7 +35,8 @@ import org.springframework.transaction.TransactionSystemException;
  *       (<a href="https://hl7.org/fhir/R4/http.html#mime-type">http.html#mime-type</a>); HAPI says
  *       400 (its message code HAPI-0449).
  *   <li>A request that failed because the database could not be reached (down, restarting, or
- *       every pooled connection busy beyond Hikari's {@code connection-timeout}) gets
+ *       every pooled connection busy beyond Hikari's {@code connection-timeout}), as its causes
+ *       say or, where HAPI kept only a message, as a fresh connection attempt shows, gets
  *       <b>503 Service Unavailable</b> with {@code Retry-After}: the fault is passing and not the
  *       request's, so a client or load balancer should try again rather than give up (RFC 9110
  *       section 15.6.4). A write that failed this way may or may not have been committed; every
@@ -56,6 +61,17 @@ class ErrorResponseInterceptor implements RestInterceptor {
     /** Seconds a client is asked to wait while the database is unreachable. */
     static final String RETRY_AFTER_SECONDS = "5";
 
+    private final BooleanSupplier databaseReachable;
+
+    @Autowired
+    ErrorResponseInterceptor(DataSource dataSource) {
+        this(() -> reachable(dataSource));
+    }
+
+    ErrorResponseInterceptor(BooleanSupplier databaseReachable) {
+        this.databaseReachable = databaseReachable;
+    }
+
     @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
     BaseServerResponseException toClientResponse(RequestDetails request, Throwable exception) {
         if (exception instanceof DataFormatException) {
@@ -69,7 +85,10 @@ class ErrorResponseInterceptor implements RestInterceptor {
             return null;
         }
         String reference = UUID.randomUUID().toString();
-        if (databaseUnavailable(exception)) {
+        // HAPI runs a search on a worker thread and hands the request thread only the message of
+        // what failed there, so the cause is gone: for a failure that names no cause, ask the
+        // database itself.
+        if (databaseUnavailable(exception) || !databaseReachable.getAsBoolean()) {
             log.warn(
                     "Database unavailable {} on {} {}: {}",
                     reference,
@@ -119,6 +138,14 @@ class ErrorResponseInterceptor implements RestInterceptor {
             }
         }
         return false;
+    }
+
+    private static boolean reachable(DataSource dataSource) {
+        try (Connection connection = dataSource.getConnection()) {
+            return connection.isValid(2);
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static boolean connectionState(String sqlState) {

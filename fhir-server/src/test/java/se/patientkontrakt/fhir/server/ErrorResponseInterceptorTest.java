@@ -14,7 +14,7 @@ import org.springframework.transaction.CannotCreateTransactionException;
 
 class ErrorResponseInterceptorTest {
 
-    private final ErrorResponseInterceptor interceptor = new ErrorResponseInterceptor();
+    private final ErrorResponseInterceptor interceptor = new ErrorResponseInterceptor(() -> true);
 
     @Test
     void noConnectionFromThePoolIs503WithRetryAfter() {
@@ -44,6 +44,17 @@ class ErrorResponseInterceptorTest {
         assertThat(ErrorResponseInterceptor.databaseUnavailable(new JpaSystemException(new TransactionException(
                         "Unable to rollback against JDBC Connection", new SQLException("Connection is closed")))))
                 .isTrue();
+    }
+
+    @Test
+    void aFailureWithoutCauseIs503WhenTheDatabaseDoesNotAnswer() {
+        // What a search that failed on HAPI's worker thread leaves the request thread.
+        Throwable failure = new InternalErrorException("Connection refused");
+
+        BaseServerResponseException answer =
+                new ErrorResponseInterceptor(() -> false).toClientResponse(new SystemRequestDetails(), failure);
+
+        assertThat(answer.getStatusCode()).isEqualTo(503);
     }
 
     @Test
