@@ -89,14 +89,6 @@ final class ServerProcess implements AutoCloseable {
         return "http://127.0.0.1:" + port + "/fhir";
     }
 
-    int port() {
-        return port;
-    }
-
-    Path log() {
-        return log;
-    }
-
     boolean isAlive() {
         return process.isAlive();
     }
