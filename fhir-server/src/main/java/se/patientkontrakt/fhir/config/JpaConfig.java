@@ -79,6 +79,9 @@ class JpaConfig {
         settings.setPreExpandValueSets(false);
         settings.setEnableTaskPreExpandValueSets(false);
         settings.setFetchSizeDefaultMaximum(server.maxPageSize() * 10);
+        // HAPI answers a search repeated within 60 s from the first one's stored results, so a
+        // contract written meanwhile (through any node) would be missing from the work list.
+        settings.setReuseCachedSearchResultsForMillis(null);
         return settings;
     }
 

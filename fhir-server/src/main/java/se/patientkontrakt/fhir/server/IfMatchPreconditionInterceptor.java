@@ -39,7 +39,12 @@ import org.springframework.stereotype.Component;
 @Interceptor
 class IfMatchPreconditionInterceptor implements RestInterceptor {
 
-    private static final int UNCONDITIONAL_WRITE_RETRIES = 3;
+    /**
+     * Each round of colliding writes has one winner, so with n clients writing one resource at
+     * once the last needs n - 1 retries; HAPI waits a random 0-250 ms times the round between
+     * them. Three were not enough for six writers once H2 wrote each commit to disk.
+     */
+    private static final int UNCONDITIONAL_WRITE_RETRIES = 10;
     private static final Pattern VERSION = Pattern.compile("^(?:W/)?\"?([^\"]+)\"?$");
 
     @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)

@@ -2,10 +2,12 @@ package se.patientkontrakt.fhir.subscription;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.cache.IResourceChangeListenerRegistry;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
 import ca.uhn.fhir.jpa.subscription.channel.impl.RetryPolicyProvider;
 import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
 import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
+import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionLoader;
 import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionRegistry;
 import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
 import org.hl7.fhir.dstu2.model.Subscription.SubscriptionChannelType;
@@ -26,7 +28,10 @@ import org.springframework.context.annotation.Primary;
  * with the JPA configuration).
  *
  * <p>Deliveries in flight live in memory: a delivery still being retried when the server stops
- * is lost, and with several server nodes each would match and deliver on its own.
+ * is lost. With several server nodes on one database, each recorded change is matched and
+ * delivered by one node (HAPI deletes the record before it hands it on, so a second node finds
+ * nothing), and {@link SubscriptionRegistrySync} lets each node know the Subscriptions created
+ * through the others.
  */
 @Configuration
 @Import({SubscriptionSubmitterConfig.class, SubscriptionProcessorConfig.class})
@@ -63,6 +68,14 @@ class RestHookSubscriptionConfig {
         WatchedTypesInterceptor interceptor = new WatchedTypesInterceptor(fhirContext, activeSubscriptions);
         storageInterceptors.registerInterceptor(interceptor);
         return interceptor;
+    }
+
+    @Bean
+    SubscriptionRegistrySync subscriptionRegistrySync(
+            IResourceChangeListenerRegistry changeListeners,
+            SubscriptionLoader subscriptionLoader,
+            SubscriptionProperties properties) {
+        return new SubscriptionRegistrySync(changeListeners, subscriptionLoader, properties.registrySync());
     }
 
     /**

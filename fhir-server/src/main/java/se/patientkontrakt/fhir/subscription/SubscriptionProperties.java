@@ -15,9 +15,13 @@ import org.springframework.validation.annotation.Validated;
  *     small database query per interval
  * @param retryFor how long a delivery the receiver did not accept is tried again (waits of 1 s,
  *     2 s, 4 s … at most 1 min between attempts) before it is given up and logged
+ * @param registrySync how often a node compares the Subscriptions stored in the database with
+ *     those it knows, so that one created through another node sharing the database takes effect
+ *     here too; one small query per interval
  */
 @Validated
 @ConfigurationProperties("patientkontrakt.subscriptions")
 record SubscriptionProperties(
         @NotNull @DurationMin(millis = 100) @DefaultValue("1s") Duration pollInterval,
-        @NotNull @DurationMin(millis = 0) @DefaultValue("5m") Duration retryFor) {}
+        @NotNull @DurationMin(millis = 0) @DefaultValue("5m") Duration retryFor,
+        @NotNull @DurationMin(millis = 100) @DefaultValue("5s") Duration registrySync) {}

@@ -19,10 +19,12 @@ import java.util.Set;
  * Subscriptions.
  *
  * <p>Hook {@code SUBSCRIPTION_RESOURCE_MODIFIED} (returning {@code false} drops the change), on
- * HAPI's storage interceptor service. The registry is this node's: as long as a node matches on
- * its own, that is the set that counts. A change written in the second between a Subscription's
- * creation and its activation may be dropped here where HAPI might still have matched it; the
- * FHIR spec promises notifications from activation on.
+ * HAPI's storage interceptor service. The registry is this node's; with several nodes on one
+ * database, {@link SubscriptionRegistrySync} keeps it within {@code registry-sync} of what is
+ * stored, so a Subscription created through another node counts here after at most that long. A
+ * change written in the second between a Subscription's creation and its activation may be
+ * dropped here where HAPI might still have matched it; the FHIR spec promises notifications from
+ * activation on.
  */
 @Interceptor
 class WatchedTypesInterceptor {

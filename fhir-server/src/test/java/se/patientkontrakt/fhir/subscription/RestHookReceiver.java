@@ -16,9 +16,9 @@ import java.util.function.IntUnaryOperator;
  * A rest-hook receiver on a free loopback port, as a portal would run one: it records every
  * request and answers with the status its set-up asks for (200 unless told otherwise).
  */
-final class RestHookReceiver implements AutoCloseable {
+public final class RestHookReceiver implements AutoCloseable {
 
-    record Request(String method, String path, String contentType, String body, int answeredWith) {}
+    public record Request(String method, String path, String contentType, String body, int answeredWith) {}
 
     private final HttpServer server;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
@@ -32,7 +32,7 @@ final class RestHookReceiver implements AutoCloseable {
         server.start();
     }
 
-    static RestHookReceiver start() throws IOException {
+    public static RestHookReceiver start() throws IOException {
         return new RestHookReceiver(n -> 200);
     }
 
@@ -46,11 +46,11 @@ final class RestHookReceiver implements AutoCloseable {
     }
 
     /** An endpoint URL on this receiver; the path tells subscriptions apart. */
-    String endpoint(String name) {
+    public String endpoint(String name) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + name;
     }
 
-    List<Request> requests() {
+    public List<Request> requests() {
         return List.copyOf(requests);
     }
 
