@@ -36,6 +36,11 @@ import se.patientkontrakt.fhir.PatientkontraktApplication;
  * unchanged transaction therefore shows what a retried, idempotent load costs, and the changed one
  * (every entry gets a new narrative line, so every entry is stored and validated) what writing a
  * whole contract costs.
+ *
+ * <p>With {@code -Dbench.postgres=jdbc:postgresql://localhost:5432/} the two servers use the
+ * PostgreSQL databases {@code pk_bench_validation_on} and {@code pk_bench_validation_off} under
+ * that URL instead (they must exist, owned by the user in {@code bench.postgres-user}, default
+ * {@code patientkontrakt}, same password), as in production, where the write itself costs more.
  */
 class ValidationCostBenchmark {
 
@@ -121,14 +126,24 @@ class ValidationCostBenchmark {
                 Files.createTempDirectory(Path.of("target"), "bench-validation-" + (validation ? "on-" : "off-"));
         // Command-line arguments, not builder properties: those are defaults, which
         // application-test.yaml and application.yaml would override.
+        List<String> arguments = new ArrayList<>(List.of(
+                "--server.port=0",
+                "--patientkontrakt.data-dir=" + dataDir.toAbsolutePath(),
+                "--patientkontrakt.demo.load-examples=false",
+                "--patientkontrakt.validation.enabled=" + validation,
+                "--logging.level.root=WARN"));
+        List<String> profiles = new ArrayList<>(List.of(FhirIT.Profiles.profiles()));
+        String postgres = System.getProperty("bench.postgres", "");
+        if (!postgres.isBlank()) {
+            String user = System.getProperty("bench.postgres-user", "patientkontrakt");
+            profiles.add("postgres");
+            arguments.add("--spring.datasource.url=" + postgres + "pk_bench_validation_" + (validation ? "on" : "off"));
+            arguments.add("--spring.datasource.username=" + user);
+            arguments.add("--spring.datasource.password=" + user);
+        }
         ConfigurableApplicationContext context = new SpringApplicationBuilder(PatientkontraktApplication.class)
-                .profiles(FhirIT.Profiles.profiles())
-                .run(
-                        "--server.port=0",
-                        "--patientkontrakt.data-dir=" + dataDir.toAbsolutePath(),
-                        "--patientkontrakt.demo.load-examples=false",
-                        "--patientkontrakt.validation.enabled=" + validation,
-                        "--logging.level.root=WARN");
+                .profiles(profiles.toArray(String[]::new))
+                .run(arguments.toArray(String[]::new));
         return new Server(context);
     }
 
@@ -136,6 +151,8 @@ class ValidationCostBenchmark {
         System.out.printf(
                 "%nValidation cost: %d contract updates, %d transactions each, after %d warm-up updates%n",
                 WRITES, TRANSACTIONS, WARM_UP);
+        System.out.printf(
+                "Database: %s%n", System.getProperty("bench.postgres", "").isBlank() ? "H2 file" : "PostgreSQL");
         System.out.printf(
                 "Machine: %d processors, Java %s (%s)%n",
                 Runtime.getRuntime().availableProcessors(),
