@@ -55,18 +55,29 @@ public final class ReadLatencyCommand {
               --scenarios LIST    comma-separated names (default: all that only read):
                                   portal, portal-by-identifier, overdue-worklist,
                                   by-fast-vardkontakt, by-unit, by-patient-identifier,
-                                  and update-next-step (writes: moves an active contract's
-                                  promised date a day later, or back, with If-Match)""";
+                                  and, only when named: update-next-step (writes: moves an
+                                  active contract's promised date a day later, or back, with
+                                  If-Match) and evaluate-measure (a follow-up report over the
+                                  whole database: each of the seven measures in turn, for the
+                                  calendar year of --today)""";
 
     private static final String PERSONNUMMER = SwedishIdentifiers.PERSONNUMMER;
+    private static final List<String> MEASURES = List.of(
+            "pk-antal-patientkontrakt",
+            "pk-patientkontrakt-med-sip",
+            "pk-fast-vardkontakt-andel",
+            "pk-fast-lakarkontakt-andel",
+            "pk-aldre-fast-lakar-och-vardkontakt",
+            "pk-nasta-steg-i-tid",
+            "pk-uppfoljning-forsenad");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * One kind of request; {@code request} draws the next one (anything it must ask first, such as
-     * the current version for an update, is asked there and not measured). A scenario that writes
-     * runs only when named in {@code --scenarios}.
+     * the current version for an update, is asked there and not measured). A scenario that writes,
+     * or that reads the whole database, runs only when named in {@code --scenarios}.
      */
-    private record Scenario(String name, String shape, boolean writes, RequestMaker request) {
+    private record Scenario(String name, String shape, boolean onlyWhenNamed, RequestMaker request) {
 
         /** A read: GET of the path drawn, relative to the base URL. */
         static Scenario read(String name, String shape, Function<SplittableRandom, String> path) {
@@ -205,7 +216,7 @@ public final class ReadLatencyCommand {
         System.out.printf(row, "---", "---:", "---:", "---:", "---:", "---:", "---:", "---:");
         List<String> errors = new ArrayList<>();
         for (Scenario scenario : scenarios) {
-            if (wanted.isEmpty() ? scenario.writes() : !wanted.contains(scenario.name())) {
+            if (wanted.isEmpty() ? scenario.onlyWhenNamed() : !wanted.contains(scenario.name())) {
                 continue;
             }
             if (warmup > 0) {
@@ -276,7 +287,14 @@ public final class ReadLatencyCommand {
                         "GET /CarePlan/{id} (not measured), then PATCH /CarePlan/{id} with If-Match: the promised"
                                 + " date a day later, or back",
                         true,
-                        (command, random) -> command.moveNextStep(pick(random, targets.nextSteps()))));
+                        (command, random) -> command.moveNextStep(pick(random, targets.nextSteps()))),
+                new Scenario(
+                        "evaluate-measure",
+                        "GET /Measure/{pk-measure}/$evaluate-measure?periodStart={year}-01-01&periodEnd={year}-12-31",
+                        true,
+                        (command, random) -> command.get("/Measure/" + pick(random, MEASURES)
+                                + "/$evaluate-measure?periodStart=" + today.getYear() + "-01-01&periodEnd="
+                                + today.getYear() + "-12-31")));
     }
 
     private HttpRequest get(String path) {
