@@ -7,10 +7,10 @@ import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 import se.patientkontrakt.fhir.FhirIT;
 
 /** The pages and their scripts are served by the application itself, beside HAPI's /fhir. */
@@ -35,10 +35,7 @@ class PagesIT extends FhirIT {
 
     @ParameterizedTest
     @ValueSource(
-            strings = {
-                "/sidor/fhir.js",
-                "/mitt-patientkontrakt/mitt-patientkontrakt.js",
-                "/arbetslista/arbetslista.js"
+            strings = {"/sidor/fhir.js", "/mitt-patientkontrakt/mitt-patientkontrakt.js", "/arbetslista/arbetslista.js"
             })
     void scriptsAreJavaScriptModules(String path) {
         // A browser runs <script type="module"> only when it is served with a JavaScript MIME type.
@@ -53,7 +50,12 @@ class PagesIT extends FhirIT {
 
     @Test
     void styleSheetIsCss() {
-        given().basePath("").when().get("/sidor/sidor.css").then().statusCode(200).contentType(startsWith("text/css"));
+        given().basePath("")
+                .when()
+                .get("/sidor/sidor.css")
+                .then()
+                .statusCode(200)
+                .contentType(startsWith("text/css"));
     }
 
     @Test
