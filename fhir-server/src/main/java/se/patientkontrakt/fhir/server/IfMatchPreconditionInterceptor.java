@@ -45,6 +45,7 @@ class IfMatchPreconditionInterceptor implements RestInterceptor {
      * them. Three were not enough for six writers once H2 wrote each commit to disk.
      */
     private static final int UNCONDITIONAL_WRITE_RETRIES = 10;
+
     private static final Pattern VERSION = Pattern.compile("^(?:W/)?\"?([^\"]+)\"?$");
 
     @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
