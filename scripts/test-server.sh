@@ -1,8 +1,8 @@
 # Sourced by the scripts that test the built server from outside (run-postman.sh,
 # run-browser-tests.sh): start_server starts fhir-server/target/fhir-server-*.jar on a free port
 # with a throw-away H2 data directory, waits until it is ready and sets $base to its root URL; the
-# server is stopped and the directory removed when the calling script exits. log_tail prints the
-# end of the server log. Extra arguments to start_server go to the server.
+# server is stopped and the directory removed by stop_server, or when the calling script exits.
+# log_tail prints the end of the server log. Extra arguments to start_server go to the server.
 #
 # Builds nothing: run ./mvnw -B -ntp verify (or package) first. Needs java, node and curl.
 # READY_TIMEOUT (seconds, default 600) bounds the wait for /actuator/health/readiness: start-up
@@ -17,6 +17,8 @@ stop_server() {
         wait "$server_pid" 2>/dev/null || true
     fi
     [ -z "$server_work" ] || rm -rf "$server_work"
+    server_pid=""
+    server_work=""
 }
 
 # The end of the server log without stack frames, which would fill it.
@@ -24,8 +26,13 @@ log_tail() {
     grep -v -E '^\s+(at |\.\.\. [0-9]+ (more|common))' "$server_work/server.log" | tail -40 >&2
 }
 
+# A port the kernel just handed out; nothing else should take it in the second before it is used.
+free_port() {
+    node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
 start_server() {
-    local jar ready_timeout port deadline
+    local jar ready_timeout port deadline started=$SECONDS
     jar=$(ls fhir-server/target/fhir-server-*.jar 2>/dev/null | grep -v '\.original$' | head -1 || true)
     if [ -z "$jar" ]; then
         echo "no server jar in fhir-server/target; build it first (./mvnw -B -ntp -pl fhir-server package -DskipTests)" >&2
@@ -35,8 +42,7 @@ start_server() {
     server_work=$(mktemp -d)
     trap stop_server EXIT
 
-    # A port the kernel just handed out; nothing else should take it in the second before the server does.
-    port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')
+    port=$(free_port)
     base="http://127.0.0.1:$port"
 
     echo "starting $jar on port $port (data in $server_work/data)"
@@ -58,5 +64,5 @@ start_server() {
         fi
         sleep 1
     done
-    echo "ready after $SECONDS s"
+    echo "ready after $((SECONDS - started)) s"
 }

@@ -12,13 +12,15 @@ const MEASURES = [
   { id: 'pk-nasta-steg-i-tid', title: 'Nästa steg som blev gjorda i tid (hållna löften)' },
 ];
 const status = document.getElementById('status');
-const params = new URLSearchParams(location.search);
-const choice = { unit: params.get('enhet') || '', contact: params.get('kontakt') || '', days: Number(params.get('dagar') || 30) };
+let choice;
 
 main().catch((error) => showError(status, error));
 
 async function main() {
   await connect(SCOPE);
+  // Read after connect: a SMART launch comes back with code and state in the address instead.
+  const params = new URLSearchParams(location.search);
+  choice = { unit: params.get('enhet') || '', contact: params.get('kontakt') || '', days: Number(params.get('dagar') || 30) };
   await fillChoices();
   await Promise.all([
     showWorklist().catch((error) => showError(document.getElementById('lista'), error)),

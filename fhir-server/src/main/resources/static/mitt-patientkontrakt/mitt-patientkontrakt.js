@@ -278,15 +278,16 @@ async function accessLogSection(patient) {
     if (events.length === 0) {
       return section('vem-har-last', 'Vem har läst mitt kontrakt', el('p', {}, 'Ingen har öppnat dina uppgifter ännu.'));
     }
-    const rows = events.map((event) => {
+    const names = new Map();
+    const rows = await Promise.all(events.map(async (event) => {
       const who = event.agent?.find((a) => a.requestor) || event.agent?.[0];
       const app = event.agent?.find((a) => !a.requestor);
       return el('tr', {},
         el('td', {}, timeFormat.format(new Date(event.recorded))),
-        el('td', {}, who?.who?.display || who?.altId || 'Okänd'),
+        el('td', {}, await actorName(who, patient, names)),
         el('td', {}, INTERACTION_TEXT[codeOf(event.subtype?.[0] ? { coding: event.subtype } : null)] || event.action),
         el('td', {}, app?.name || ''));
-    });
+    }));
     return section('vem-har-last', 'Vem har läst mitt kontrakt',
       el('div', { class: 'tabell' }, el('table', {},
         el('caption', { class: 'muted' }, 'De senaste 50 gångerna någon öppnade eller ändrade dina uppgifter'),
@@ -297,4 +298,24 @@ async function accessLogSection(patient) {
     showError(problem, error);
     return section('vem-har-last', 'Vem har läst mitt kontrakt', problem);
   }
+}
+
+/**
+ * Who acted, in words: the patient themselves, a practitioner by name (read once each; the access
+ * log names them by fhirUser), or the token's subject when nothing better is known.
+ */
+async function actorName(agent, patient, names) {
+  const user = agent?.who?.reference || agent?.who?.display || '';
+  const [type, id] = user.split('/').slice(-2);
+  if (type === 'Patient') {
+    return id === patient.id ? 'Du själv' : 'En annan patient';
+  }
+  if (type === 'Practitioner' || type === 'PractitionerRole') {
+    if (!names.has(user)) {
+      names.set(user, fhir(`/${type}/${id}`).then(({ resource }) => humanName(resource) || resource.practitioner?.display, () => null));
+    }
+    const name = await names.get(user);
+    return name ? name + ' (vårdpersonal)' : 'Vårdpersonal';
+  }
+  return agent?.altId || 'Okänd';
 }
