@@ -36,3 +36,33 @@ export async function focusByKeyboard(page, selector) {
   }
   assert.fail(`${selector} cannot be reached with Tab`);
 }
+
+/** Every visible text has a contrast of at least 4.5:1 with the background behind it (WCAG 1.4.3). */
+export async function expectContrast(page) {
+  const low = await page.evaluate(() => {
+    const rgb = (color) => color.match(/[\d.]+/g).map(Number);
+    const luminance = (color) => {
+      const [r, g, b] = color.slice(0, 3).map((v) => {
+        const c = v / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const background = (element) => {
+      for (let e = element; e; e = e.parentElement) {
+        const color = rgb(getComputedStyle(e).backgroundColor);
+        if (color.length < 4 || color[3] > 0) return color;
+      }
+      return [255, 255, 255];
+    };
+    return [...document.querySelectorAll('body *')]
+      .filter((e) => [...e.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim()))
+      .filter((e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden')
+      .map((e) => {
+        const [a, b] = [luminance(rgb(getComputedStyle(e).color)), luminance(background(e))];
+        return { text: e.textContent.trim().slice(0, 40), ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) };
+      })
+      .filter((t) => t.ratio < 4.5);
+  });
+  assert.deepEqual(low, []);
+}

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE_URL, launch, openPage, screenshot } from './browser.js';
 import { PERSONAS, today } from './personas.js';
-import { expectAccessibleNames, expectHeadingOrder } from './a11y.js';
+import { expectAccessibleNames, expectContrast, expectHeadingOrder } from './a11y.js';
 
 let browser;
 before(async () => {
@@ -38,6 +38,7 @@ test('every persona with an open next step is listed, overdue ones marked so, so
   assert.match(await page.locator('#status').innerText(), /3 nästa steg .* varav \d+ försenat/);
   await expectHeadingOrder(page);
   await expectAccessibleNames(page);
+  await expectContrast(page);
   assert.deepEqual(page.scriptErrors, []);
   await screenshot(page, 'arbetslista');
 });

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE_URL, fhir, launch, openPage, screenshot } from './browser.js';
 import { PERSONAS, today } from './personas.js';
-import { expectAccessibleNames, expectHeadingOrder, focusByKeyboard } from './a11y.js';
+import { expectAccessibleNames, expectContrast, expectHeadingOrder, focusByKeyboard } from './a11y.js';
 
 const SECTIONS = [
   'Mitt nästa steg',
@@ -55,6 +55,7 @@ for (const persona of PERSONAS) {
       assert.match(await page.locator('#vem-har-last').innerText(), /loggen när inloggning och behörighetskontroll är påslagna/);
       await expectHeadingOrder(page);
       await expectAccessibleNames(page);
+      await expectContrast(page);
       assert.deepEqual(page.scriptErrors, []);
       await screenshot(page, `mitt-patientkontrakt-${persona.id}`);
     });
