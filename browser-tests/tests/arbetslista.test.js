@@ -103,3 +103,13 @@ test('the follow-up measures are drawn per unit with their values in text', asyn
     ['Hela regionen', 'Ortopedkliniken, Oskarshamns sjukhus']);
   await screenshot(page, 'arbetslista-ortopedkliniken');
 });
+
+test('fits a 360 px wide phone: only the table scrolls sideways', async () => {
+  const page = await openPage(browser, { width: 360, height: 780 });
+  await page.goto(`${BASE_URL}/arbetslista/?dagar=365`);
+  await page.locator('#arbetslista').waitFor();
+
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `the page is ${width} px wide on a 360 px screen`);
+  await screenshot(page, 'arbetslista-mobil');
+});
