@@ -148,6 +148,11 @@ export async function fhir(path, { method = 'GET', body, contentType = FHIR_JSON
   const response = await fetch(FHIR_BASE + path, request);
   const text = await response.text();
   const resource = text ? JSON.parse(text) : null;
+  if (response.status === 401 && session?.access === 'token') {
+    // The token has expired or was revoked: forget it, so that a reload logs in again.
+    sessionStorage.removeItem(TOKEN_KEY);
+    throw new FhirError(401, 'Din inloggning gäller inte längre. Ladda om sidan för att logga in igen.');
+  }
   if (!response.ok) {
     const said = resource?.issue?.map((i) => i.diagnostics).filter(Boolean).join(' ');
     throw new FhirError(response.status, said || 'Servern svarade ' + response.status + '.');
@@ -214,8 +219,7 @@ export function el(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (value === false || value === null || value === undefined) continue;
-    if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
-    else element.setAttribute(name, value === true ? '' : value);
+    element.setAttribute(name, value === true ? '' : value);
   }
   element.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
   return element;
