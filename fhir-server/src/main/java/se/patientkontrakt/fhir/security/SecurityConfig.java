@@ -62,8 +62,17 @@ class SecurityConfig {
 
     private static final Logger log = LoggerFactory.getLogger(SecurityConfig.class);
 
-    /** FHIR paths that describe the server and hold no patient data. */
+    /**
+     * Paths that describe the server or hold no patient data: the pages and their scripts are
+     * public too, since they fetch every datum through {@code /fhir} with the user's own token.
+     */
     private static final String[] PUBLIC_PATHS = {
+        "/",
+        "/index.html",
+        "/favicon.ico",
+        "/sidor/**",
+        "/mitt-patientkontrakt/**",
+        "/arbetslista/**",
         "/fhir/metadata",
         "/fhir/.well-known/smart-configuration",
         "/.well-known/smart-configuration",
