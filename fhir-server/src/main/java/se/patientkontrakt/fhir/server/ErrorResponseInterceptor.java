@@ -11,8 +11,11 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import javax.sql.DataSource;
 import org.hibernate.TransactionException;
 import org.hibernate.exception.JDBCConnectionException;
@@ -36,7 +39,8 @@ import org.springframework.transaction.TransactionSystemException;
  *       400 (its message code HAPI-0449).
  *   <li>A request that failed because the database could not be reached (down, restarting, or
  *       every pooled connection busy beyond Hikari's {@code connection-timeout}), as its causes
- *       say or, where HAPI kept only a message, as a fresh connection attempt shows, gets
+ *       say or, where HAPI kept only a message, as a fresh connection attempt shows or as the
+ *       database was found unreachable within the last {@link #OUTAGE_MEMORY}, gets
  *       <b>503 Service Unavailable</b> with {@code Retry-After}: the fault is passing and not the
  *       request's, so a client or load balancer should try again rather than give up (RFC 9110
  *       section 15.6.4). A write that failed this way may or may not have been committed; every
@@ -61,15 +65,26 @@ class ErrorResponseInterceptor implements RestInterceptor {
     /** Seconds a client is asked to wait while the database is unreachable. */
     static final String RETRY_AFTER_SECONDS = "5";
 
+    /**
+     * How long after the database was last found unreachable a failure that names no cause is
+     * still put down to it: HAPI's search worker keeps only the message of what failed, and the
+     * database may be back by the time the request thread answers.
+     */
+    static final Duration OUTAGE_MEMORY = Duration.ofSeconds(30);
+
     private final BooleanSupplier databaseReachable;
+    private final LongSupplier clock;
+    private final AtomicLong lastUnavailableAt = new AtomicLong();
+    private volatile boolean everUnavailable;
 
     @Autowired
     ErrorResponseInterceptor(DataSource dataSource) {
-        this(() -> reachable(dataSource));
+        this(() -> reachable(dataSource), System::nanoTime);
     }
 
-    ErrorResponseInterceptor(BooleanSupplier databaseReachable) {
+    ErrorResponseInterceptor(BooleanSupplier databaseReachable, LongSupplier nanoClock) {
         this.databaseReachable = databaseReachable;
+        this.clock = nanoClock;
     }
 
     @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
@@ -88,7 +103,11 @@ class ErrorResponseInterceptor implements RestInterceptor {
         // HAPI runs a search on a worker thread and hands the request thread only the message of
         // what failed there, so the cause is gone: for a failure that names no cause, ask the
         // database itself.
-        if (databaseUnavailable(exception) || !databaseReachable.getAsBoolean()) {
+        if (databaseUnavailable(exception)
+                || !databaseReachable.getAsBoolean()
+                || (namesNoCause(exception) && recentlyUnavailable())) {
+            lastUnavailableAt.set(clock.getAsLong());
+            everUnavailable = true;
             log.warn(
                     "Database unavailable {} on {} {}: {}",
                     reference,
@@ -138,6 +157,15 @@ class ErrorResponseInterceptor implements RestInterceptor {
             }
         }
         return false;
+    }
+
+    /** A failure HAPI passed on as a message only, as it does for a search that failed on its worker. */
+    private static boolean namesNoCause(Throwable exception) {
+        return exception instanceof BaseServerResponseException && exception.getCause() == null;
+    }
+
+    private boolean recentlyUnavailable() {
+        return everUnavailable && clock.getAsLong() - lastUnavailableAt.get() < OUTAGE_MEMORY.toNanos();
     }
 
     private static boolean reachable(DataSource dataSource) {

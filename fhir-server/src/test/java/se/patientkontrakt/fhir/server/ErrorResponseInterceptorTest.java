@@ -7,6 +7,9 @@ import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.hibernate.TransactionException;
 import org.junit.jupiter.api.Test;
 import org.springframework.orm.jpa.JpaSystemException;
@@ -14,7 +17,7 @@ import org.springframework.transaction.CannotCreateTransactionException;
 
 class ErrorResponseInterceptorTest {
 
-    private final ErrorResponseInterceptor interceptor = new ErrorResponseInterceptor(() -> true);
+    private final ErrorResponseInterceptor interceptor = new ErrorResponseInterceptor(() -> true, System::nanoTime);
 
     @Test
     void noConnectionFromThePoolIs503WithRetryAfter() {
@@ -51,10 +54,45 @@ class ErrorResponseInterceptorTest {
         // What a search that failed on HAPI's worker thread leaves the request thread.
         Throwable failure = new InternalErrorException("Connection refused");
 
-        BaseServerResponseException answer =
-                new ErrorResponseInterceptor(() -> false).toClientResponse(new SystemRequestDetails(), failure);
+        BaseServerResponseException answer = new ErrorResponseInterceptor(() -> false, System::nanoTime)
+                .toClientResponse(new SystemRequestDetails(), failure);
 
         assertThat(answer.getStatusCode()).isEqualTo(503);
+    }
+
+    @Test
+    void aFailureWithoutCauseSoonAfterAnOutageIs503EvenIfTheDatabaseIsBack() {
+        // A search fails on HAPI's worker while the database is down; by the time the request
+        // thread answers, the database is back and a fresh connection succeeds.
+        AtomicBoolean up = new AtomicBoolean(false);
+        AtomicLong now = new AtomicLong(0);
+        ErrorResponseInterceptor afterOutage = new ErrorResponseInterceptor(up::get, now::get);
+        Throwable noConnection = new CannotCreateTransactionException(
+                "Could not open JPA EntityManager", new SQLTransientConnectionException("Connection is not available"));
+        assertThat(afterOutage
+                        .toClientResponse(new SystemRequestDetails(), noConnection)
+                        .getStatusCode())
+                .isEqualTo(503);
+        up.set(true);
+        now.addAndGet(Duration.ofSeconds(20).toNanos());
+
+        Throwable searchFailed = new InternalErrorException("Connection refused");
+        assertThat(afterOutage
+                        .toClientResponse(new SystemRequestDetails(), searchFailed)
+                        .getStatusCode())
+                .isEqualTo(503);
+
+        // Long after the outage the same failure is a fault of the server again.
+        now.addAndGet(ErrorResponseInterceptor.OUTAGE_MEMORY.toNanos());
+        assertThat(afterOutage
+                        .toClientResponse(new SystemRequestDetails(), searchFailed)
+                        .getStatusCode())
+                .isEqualTo(500);
+        // And without an outage before, a failure that names no cause is a 500 from the start.
+        assertThat(interceptor
+                        .toClientResponse(new SystemRequestDetails(), searchFailed)
+                        .getStatusCode())
+                .isEqualTo(500);
     }
 
     @Test
