@@ -63,10 +63,13 @@ public class ContractValidator {
     public record Problem(String location, String message) {}
 
     /**
-     * Validations a reused validator serves before it is replaced, so that whatever the HL7
-     * validator keeps between calls (its session caches) stays bounded.
+     * Validations a reused validator serves before it is replaced. The HL7 validator keeps every
+     * resource it validated reachable from maps of its own (about 90 KB each for a contract's
+     * resources), so a pool of eight at 1,000 each ran a 1 GB heap out of memory loading contracts
+     * with eight clients. At 50 a validator holds a few MB, and its construction is still spread
+     * over enough validations to cost a fraction of a millisecond each.
      */
-    private static final int VALIDATIONS_PER_INSTANCE = 1000;
+    static final int VALIDATIONS_PER_INSTANCE = 50;
 
     /** Idle validators; as many exist as validations ever ran at the same time. */
     private final Deque<ReusedValidator> idle = new ConcurrentLinkedDeque<>();
