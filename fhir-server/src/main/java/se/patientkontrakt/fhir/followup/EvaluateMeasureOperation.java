@@ -8,6 +8,8 @@ import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.LocalDate;
@@ -50,9 +52,9 @@ import se.patientkontrakt.fhir.server.RestProvider;
  * (the organization responsible for the contract). Computed by {@link MeasureCalculator} in the
  * database; no CQL engine is involved, so a Measure that is not one of ours cannot be evaluated.
  *
- * <p>An unknown Measure id is 404, as for any read of that Measure; a missing, malformed or
- * reversed period, a report type other than {@code summary}, or a Measure this server cannot
- * compute is 400. Each answer carries an OperationOutcome saying which parameter is wrong.
+ * <p>A bad request is 400: an unknown Measure id (a bad parameter of the report, rather than a
+ * read of a missing resource), a missing, malformed or reversed period, a report type other than
+ * {@code summary}, or a Measure this server cannot compute. Each answer carries an OperationOutcome saying which parameter is wrong.
  */
 @Component
 class EvaluateMeasureOperation implements RestProvider {
@@ -82,13 +84,16 @@ class EvaluateMeasureOperation implements RestProvider {
             @OperationParam(name = "reportType", max = 1) StringType reportType,
             @OperationParam(name = "minimumAge", max = 1) StringType minimumAge,
             RequestDetails request) {
-        Measure measure = daoRegistry.getResourceDao(Measure.class).read(id.toUnqualifiedVersionless(), request);
+        Measure measure;
+        try {
+            measure = daoRegistry.getResourceDao(Measure.class).read(id.toUnqualifiedVersionless(), request);
+        } catch (ResourceNotFoundException | ResourceGoneException e) {
+            throw new InvalidRequestException(
+                    "Measure/" + id.getIdPart() + " is unknown here; the computable measures are " + computable());
+        }
         FollowUpMeasure computed = FollowUpMeasure.byUrl(measure.getUrl())
                 .orElseThrow(() -> new InvalidRequestException("Measure/" + id.getIdPart()
-                        + " is not one this server can compute; the computable measures are "
-                        + Arrays.stream(FollowUpMeasure.values())
-                                .map(m -> "Measure/" + m.id())
-                                .collect(Collectors.joining(", "))));
+                        + " is not one this server can compute; the computable measures are " + computable()));
         ReportPeriod period = ReportPeriod.parse(value(periodStart), value(periodEnd));
         if (reportType != null && !"summary".equals(reportType.getValue())) {
             throw new InvalidRequestException("Parameter reportType '" + reportType.getValue()
@@ -98,6 +103,12 @@ class EvaluateMeasureOperation implements RestProvider {
 
         MeasureCounts counts = calculator.calculate(computed, period, age, LocalDate.now(SWEDEN));
         return report(measure, computed, period, counts, request);
+    }
+
+    private static String computable() {
+        return Arrays.stream(FollowUpMeasure.values())
+                .map(m -> "Measure/" + m.id())
+                .collect(Collectors.joining(", "));
     }
 
     private static String value(StringType parameter) {

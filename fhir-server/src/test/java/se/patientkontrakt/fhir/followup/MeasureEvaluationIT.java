@@ -330,11 +330,12 @@ class MeasureEvaluationIT extends FhirIT {
     }
 
     @Test
-    void anUnknownMeasureIs404() {
+    void anUnknownMeasureIs400() {
         Response response = fhir().when().get("/Measure/pk-no-such-measure/$evaluate-measure?" + PERIOD);
 
-        response.then().statusCode(404);
-        assertThat(outcome(response).getIssueFirstRep().getDiagnostics()).contains("pk-no-such-measure");
+        response.then().statusCode(400);
+        assertThat(outcome(response).getIssueFirstRep().getDiagnostics())
+                .contains("Measure/pk-no-such-measure is unknown", "Measure/pk-antal-patientkontrakt");
     }
 
     @Test
