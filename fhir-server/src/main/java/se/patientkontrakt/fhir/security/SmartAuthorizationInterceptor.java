@@ -92,7 +92,7 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
             return rules.denyAll("the request carries no access token").build();
         }
         for (String type : DEFINITION_TYPES) {
-            rules.allow("definitions").read().resourcesOfType(type).withAnyId().andThen();
+            readAnyOf(rules, "definitions", type);
         }
         for (String operation : DEFINITION_OPERATIONS) {
             rules.allow("definition operations")
@@ -129,11 +129,7 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
                         .allResources()
                         .inCompartment("Patient", patient)
                         .andThen();
-                DIRECTORY_TYPES.forEach(t -> rules.allow("directory")
-                        .read()
-                        .resourcesOfType(t)
-                        .withAnyId()
-                        .andThen());
+                DIRECTORY_TYPES.forEach(t -> readAnyOf(rules, "directory", t));
             } else if (patientData.isPatientData(type)) {
                 rules.allow("patient compartment")
                         .read()
@@ -141,26 +137,17 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
                         .inCompartment("Patient", patient)
                         .andThen();
             } else if (DIRECTORY_TYPES.contains(type)) {
-                rules.allow("directory")
-                        .read()
-                        .resourcesOfType(type)
-                        .withAnyId()
-                        .andThen();
+                readAnyOf(rules, "directory", type);
             }
         }
-        if (token.allows("CarePlan", Interaction.READ) || token.allows("CarePlan", Interaction.SEARCH)) {
+        if (readsContracts(token)) {
             rules.allow("portal view")
                     .operation()
                     .named(PORTAL_VIEW)
                     .onInstance(patient)
                     .andRequireExplicitResponseAuthorization()
                     .andThen();
-            rules.allow("portal view by identifier")
-                    .operation()
-                    .named(PORTAL_VIEW)
-                    .onType(Patient.class)
-                    .andRequireExplicitResponseAuthorization()
-                    .andThen();
+            allowPortalViewByIdentifier(rules);
         }
         if (token.allows("CarePlan", Interaction.UPDATE)) {
             rules.allow("own contract")
@@ -177,11 +164,7 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
             if (SmartScope.ANY_TYPE.equals(type)) {
                 rules.allow("scope read").read().allResources().withAnyId().andThen();
             } else {
-                rules.allow("scope read")
-                        .read()
-                        .resourcesOfType(type)
-                        .withAnyId()
-                        .andThen();
+                readAnyOf(rules, "scope read", type);
             }
         }
         Set<String> writable = new TreeSet<>(token.typesAllowing(Interaction.CREATE));
@@ -211,19 +194,14 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
                         .andThen();
             }
         }
-        if (token.allows("CarePlan", Interaction.READ) || token.allows("CarePlan", Interaction.SEARCH)) {
+        if (readsContracts(token)) {
             rules.allow("portal view")
                     .operation()
                     .named(PORTAL_VIEW)
                     .onAnyInstance()
                     .andRequireExplicitResponseAuthorization()
                     .andThen();
-            rules.allow("portal view by identifier")
-                    .operation()
-                    .named(PORTAL_VIEW)
-                    .onType(Patient.class)
-                    .andRequireExplicitResponseAuthorization()
-                    .andThen();
+            allowPortalViewByIdentifier(rules);
             // Computed from every contract, so only for a token that may read every contract; the
             // MeasureReport it returns is made for the request and names no patient.
             rules.allow("follow-up measures")
@@ -233,6 +211,24 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
                     .andAllowAllResponses()
                     .andThen();
         }
+    }
+
+    private static boolean readsContracts(AccessToken token) {
+        return token.allows("CarePlan", Interaction.READ) || token.allows("CarePlan", Interaction.SEARCH);
+    }
+
+    private static void readAnyOf(IAuthRuleBuilder rules, String name, String type) {
+        rules.allow(name).read().resourcesOfType(type).withAnyId().andThen();
+    }
+
+    /** By personnummer: what the view returns is still checked against the other rules. */
+    private static void allowPortalViewByIdentifier(IAuthRuleBuilder rules) {
+        rules.allow("portal view by identifier")
+                .operation()
+                .named(PORTAL_VIEW)
+                .onType(Patient.class)
+                .andRequireExplicitResponseAuthorization()
+                .andThen();
     }
 
     private static Set<String> readable(AccessToken token) {

@@ -74,8 +74,8 @@ class ErrorResponseInterceptor implements RestInterceptor {
 
     private final BooleanSupplier databaseReachable;
     private final LongSupplier clock;
-    private final AtomicLong lastUnavailableAt = new AtomicLong();
-    private volatile boolean everUnavailable;
+    /** When the database was last found unreachable; at first, as if longer ago than remembered. */
+    private final AtomicLong lastUnavailableAt;
 
     @Autowired
     ErrorResponseInterceptor(DataSource dataSource) {
@@ -85,6 +85,7 @@ class ErrorResponseInterceptor implements RestInterceptor {
     ErrorResponseInterceptor(BooleanSupplier databaseReachable, LongSupplier nanoClock) {
         this.databaseReachable = databaseReachable;
         this.clock = nanoClock;
+        this.lastUnavailableAt = new AtomicLong(nanoClock.getAsLong() - OUTAGE_MEMORY.toNanos());
     }
 
     @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
@@ -107,7 +108,6 @@ class ErrorResponseInterceptor implements RestInterceptor {
                 || !databaseReachable.getAsBoolean()
                 || (namesNoCause(exception) && recentlyUnavailable())) {
             lastUnavailableAt.set(clock.getAsLong());
-            everUnavailable = true;
             log.warn(
                     "Database unavailable {} on {} {}: {}",
                     reference,
@@ -165,7 +165,7 @@ class ErrorResponseInterceptor implements RestInterceptor {
     }
 
     private boolean recentlyUnavailable() {
-        return everUnavailable && clock.getAsLong() - lastUnavailableAt.get() < OUTAGE_MEMORY.toNanos();
+        return clock.getAsLong() - lastUnavailableAt.get() < OUTAGE_MEMORY.toNanos();
     }
 
     private static boolean reachable(DataSource dataSource) {
