@@ -14,7 +14,6 @@ import ca.uhn.fhir.rest.param.ParamPrefixEnum;
 import ca.uhn.fhir.rest.param.TokenParam;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
-import jakarta.persistence.Query;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -159,24 +158,28 @@ class OverdueWorklistQuery {
      * Up to {@code rows} index rows in date order (the contract's id, repeated when a contract
      * has several open next steps before the bound), earliest first; ties by key, so pages are
      * stable.
+     *
+     * <p>The values are written into the SQL, not bound: they are numbers computed here, never
+     * text from the request, and PostgreSQL plans a prepared statement with parameters (as the
+     * driver makes one after five runs) without knowing the bound or the limit: it then joins
+     * every contract of the status (440 ms at 100,000 contracts) instead of walking the index
+     * (7 ms).
      */
     List<Long> rows(Walk walk, int rows) {
-        StringBuilder sql = new StringBuilder("SELECT d.RES_ID FROM HFJ_SPIDX_DATE d"
-                + " WHERE d.HASH_IDENTITY = :due AND d.SP_VALUE_LOW_DATE_ORDINAL <= :last");
+        StringBuilder sql = new StringBuilder("SELECT d.RES_ID FROM HFJ_SPIDX_DATE d WHERE d.HASH_IDENTITY = ")
+                .append(walk.dueHash())
+                .append(" AND d.SP_VALUE_LOW_DATE_ORDINAL <= ")
+                .append(walk.lastOrdinal());
         if (!walk.statusHashes().isEmpty()) {
-            sql.append(" AND EXISTS (SELECT 1 FROM HFJ_SPIDX_TOKEN t"
-                    + " WHERE t.RES_ID = d.RES_ID AND t.HASH_VALUE IN (:statuses))");
+            sql.append(" AND EXISTS (SELECT 1 FROM HFJ_SPIDX_TOKEN t WHERE t.RES_ID = d.RES_ID AND t.HASH_VALUE IN (");
+            sql.append(String.join(
+                    ", ", walk.statusHashes().stream().map(String::valueOf).toList()));
+            sql.append("))");
         }
-        sql.append(" ORDER BY d.SP_VALUE_LOW ASC, d.RES_ID ASC");
-        Query query = entityManager
-                .createNativeQuery(sql.toString())
-                .setParameter("due", walk.dueHash())
-                .setParameter("last", walk.lastOrdinal())
-                .setMaxResults(rows);
-        if (!walk.statusHashes().isEmpty()) {
-            query.setParameter("statuses", walk.statusHashes());
-        }
-        List<?> found = query.getResultList();
+        sql.append(" ORDER BY d.SP_VALUE_LOW ASC, d.RES_ID ASC FETCH FIRST ")
+                .append(rows)
+                .append(" ROWS ONLY");
+        List<?> found = entityManager.createNativeQuery(sql.toString()).getResultList();
         return found.stream().map(id -> ((Number) id).longValue()).toList();
     }
 }
