@@ -131,8 +131,7 @@ public class ContractValidator {
         chain.invalidateCaches();
         long snapshots = System.currentTimeMillis();
 
-        Prepared prepared = new Prepared(
-                chain, WorkerContextValidationSupportAdapter.newVersionSpecificWorkerContextWrapper(chain));
+        Prepared prepared = new Prepared(chain, new DefinitionCachingWorkerContext(chain));
         for (IBaseResource example : conformance.examples()) {
             if (!(example instanceof Bundle)) {
                 errors(prepared, example, List.of());
