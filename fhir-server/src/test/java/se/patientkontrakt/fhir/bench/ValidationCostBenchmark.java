@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ca.uhn.fhir.context.FhirContext;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -45,6 +46,8 @@ import se.patientkontrakt.fhir.PatientkontraktApplication;
 class ValidationCostBenchmark {
 
     private static final FhirContext FHIR = FhirContext.forR4Cached();
+    private static final com.sun.management.OperatingSystemMXBean CPU =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final String CONTRACT = "CarePlan/goran-karlsson-patientkontrakt";
     private static final String BUNDLE = "conformance/examples/Bundle-goran-karlsson-transaction.json";
     private static final int WARM_UP = 50;
@@ -85,17 +88,22 @@ class ValidationCostBenchmark {
     }
 
     /**
-     * Runs {@code count} requests on each server, alternating, and returns the durations in ms:
-     * index 0 validation on, 1 off.
+     * Runs {@code count} requests on each server, alternating, and returns the durations in ms
+     * (index 0 validation on, 1 off) and the CPU time this process used during them.
      */
-    private List<List<Double>> alternate(Server on, Server off, int count, Request request)
+    private Measured alternate(Server on, Server off, int count, Request request)
             throws IOException, InterruptedException {
-        List<List<Double>> times = List.of(new ArrayList<>(), new ArrayList<>());
+        Measured measured = new Measured(List.of(new ArrayList<>(), new ArrayList<>()), new double[2]);
         for (int i = 0; i < count; i++) {
-            times.get(0).add(time(request.of(on), on));
-            times.get(1).add(time(request.of(off), off));
+            for (int side = 0; side < 2; side++) {
+                Server server = side == 0 ? on : off;
+                HttpRequest next = request.of(server);
+                long cpu = CPU.getProcessCpuTime();
+                measured.times().get(side).add(time(next, server));
+                measured.cpuMillis()[side] += (CPU.getProcessCpuTime() - cpu) / 1e6;
+            }
         }
-        return times;
+        return measured;
     }
 
     /** Sends the request, checks for 2xx, and returns the round trip in milliseconds. */
@@ -158,9 +166,19 @@ class ValidationCostBenchmark {
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.runtime.version"),
                 System.getProperty("java.vm.name"));
-        String format = "| %-46s | %10s | %10s | %10s | %10s | %6s |%n";
-        System.out.printf(format, "scenario", "on median", "on p95", "off median", "off p95", "ratio");
-        System.out.printf(format, "---", "---", "---", "---", "---", "---");
+        String format = "| %-46s | %10s | %10s | %10s | %10s | %6s | %10s | %10s | %9s |%n";
+        System.out.printf(
+                format,
+                "scenario",
+                "on median",
+                "on p95",
+                "off median",
+                "off p95",
+                "ratio",
+                "on CPU",
+                "off CPU",
+                "CPU ratio");
+        System.out.printf(format, "---", "---", "---", "---", "---", "---", "---", "---", "---");
         for (Row row : rows) {
             double on = percentile(row.times().get(0), 50);
             double off = percentile(row.times().get(1), 50);
@@ -171,8 +189,14 @@ class ValidationCostBenchmark {
                     ms(percentile(row.times().get(0), 95)),
                     ms(off),
                     ms(percentile(row.times().get(1), 95)),
-                    String.format("%.2fx", on / off));
+                    String.format("%.2fx", on / off),
+                    ms(row.cpuPerRequest(0)),
+                    ms(row.cpuPerRequest(1)),
+                    String.format("%.2fx", row.cpuPerRequest(0) / row.cpuPerRequest(1)));
         }
+        System.out.println("CPU: this process's CPU time during each request, mean per request (both servers and the"
+                + " client share the process; work that is not the request's, such as garbage collection, falls"
+                + " on both sides alike)");
     }
 
     /** Nearest-rank percentile. */
@@ -197,7 +221,18 @@ class ValidationCostBenchmark {
         }
     }
 
-    private record Row(String scenario, List<List<Double>> times) {}
+    /** Round trips in ms per side, and the process CPU time in ms summed per side. */
+    private record Measured(List<List<Double>> times, double[] cpuMillis) {}
+
+    private record Row(String scenario, Measured measured) {
+        List<List<Double>> times() {
+            return measured.times();
+        }
+
+        double cpuPerRequest(int side) {
+            return measured.cpuMillis()[side] / measured.times().get(side).size();
+        }
+    }
 
     /** Builds the next request for a server; called outside the timed section. */
     private interface Request {
