@@ -54,7 +54,8 @@ import se.patientkontrakt.fhir.server.RestProvider;
  *
  * <p>A bad request is 400: an unknown Measure id (a bad parameter of the report, rather than a
  * read of a missing resource), a missing, malformed or reversed period, a report type other than
- * {@code summary}, or a Measure this server cannot compute. Each answer carries an OperationOutcome saying which parameter is wrong.
+ * {@code summary}, or a Measure this server cannot compute. Each answer carries an
+ * OperationOutcome saying which parameter is wrong.
  */
 @Component
 class EvaluateMeasureOperation implements RestProvider {

@@ -62,7 +62,7 @@ class WorklistSearchBuilder implements ISearchBuilder<JpaPid> {
      */
     private IResultIterator<JpaPid> walkResults(OverdueWorklistQuery.Walk walk) {
         int wanted = maxResults == null ? Integer.MAX_VALUE : maxResults;
-        Set<Long> already = new LinkedHashSet<>(JpaPid.toLongList(previouslyAdded));
+        Set<Long> already = JpaPid.toLongSet(previouslyAdded);
         Set<Long> distinct = new LinkedHashSet<>();
         int batch = Math.max(64, Math.min(wanted, 1 << 20) + 16);
         while (true) {
@@ -88,16 +88,16 @@ class WorklistSearchBuilder implements ISearchBuilder<JpaPid> {
                 found.add(JpaPid.fromId(id));
             }
         }
-        return new ListIterator(found, skipped);
+        return new RoundOfMatches(found, skipped);
     }
 
     /** The matches of one round, in order. */
-    private static final class ListIterator implements IResultIterator<JpaPid> {
+    private static final class RoundOfMatches implements IResultIterator<JpaPid> {
         private final Iterator<JpaPid> matches;
         private final int skipped;
         private int returned;
 
-        ListIterator(List<JpaPid> matches, int skipped) {
+        RoundOfMatches(List<JpaPid> matches, int skipped) {
             this.matches = matches.iterator();
             this.skipped = skipped;
         }
