@@ -12,12 +12,15 @@ import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestResource
 import org.hl7.fhir.r4.model.CapabilityStatement.SystemRestfulInteraction;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.conformance.ConformanceResources;
+import se.patientkontrakt.fhir.conformance.OnePatientPerIdentifierInterceptor;
 
 /**
  * Makes {@code /metadata} say what the server really does where HAPI's generated statement falls
  * short: HAPI's JPA system provider answers batch Bundles but the generated statement lists only
  * {@code transaction}; and our own operations point at their published OperationDefinitions
- * (shipped in {@code profiles/}) rather than at a definition HAPI generates from the Java method.
+ * (shipped in {@code profiles/}) rather than at a definition HAPI generates from the Java method;
+ * and the uniqueness rule on Patient identifiers, which HAPI lists as a composite search
+ * parameter, is left out, since it cannot be searched ({@link OnePatientPerIdentifierInterceptor}).
  */
 @Component
 @Interceptor
@@ -38,6 +41,9 @@ class CapabilityStatementInterceptor implements RestInterceptor {
                 rest.addInteraction().setCode(SystemRestfulInteraction.BATCH);
             }
             for (CapabilityStatementRestResourceComponent resource : rest.getResource()) {
+                resource.getSearchParam()
+                        .removeIf(
+                                parameter -> OnePatientPerIdentifierInterceptor.RULE_CODE.equals(parameter.getName()));
                 for (CapabilityStatementRestResourceOperationComponent operation : resource.getOperation()) {
                     if (PUBLISHED_OPERATIONS.contains(operation.getName())) {
                         operation.setDefinition(

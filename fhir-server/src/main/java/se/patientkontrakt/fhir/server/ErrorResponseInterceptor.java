@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -26,11 +27,15 @@ import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.TransactionSystemException;
+import se.patientkontrakt.fhir.conformance.DuplicatePatientIdentifier;
 
 /**
  * Gives every failed request the HTTP status the FHIR spec names and nothing internal.
  *
  * <ul>
+ *   <li>A second Patient with an identifier another Patient holds, where HAPI's unique index
+ *       rather than our own look-up found it, gets 409 Conflict in words that name the number and
+ *       its holder ({@link DuplicatePatientIdentifier}); HAPI says 412, or 409 in its own words.
  *   <li>A value the client sent that HAPI cannot parse (for example {@code birthdate=notadate})
  *       surfaces as HAPI's {@link DataFormatException}, which HAPI answers with 500; it is the
  *       client's error, so 400 with HAPI's message.
@@ -94,6 +99,10 @@ class ErrorResponseInterceptor implements RestInterceptor {
             return new InvalidRequestException(exception.getMessage());
         }
         if (exception instanceof BaseServerResponseException known && known.getStatusCode() < 500) {
+            Optional<BaseServerResponseException> duplicate = DuplicatePatientIdentifier.fromHapi(known);
+            if (duplicate.isPresent()) {
+                return duplicate.get();
+            }
             String message = known.getMessage();
             if (message != null && message.startsWith(HAPI_UNSUPPORTED_CONTENT_TYPE)) {
                 return withStatus(UNSUPPORTED_MEDIA_TYPE, message);

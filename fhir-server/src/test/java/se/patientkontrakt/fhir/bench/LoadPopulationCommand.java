@@ -15,7 +15,9 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,7 +49,9 @@ public final class LoadPopulationCommand {
               --count N           number of contracts, one patient each (default 1000)
               --seed S            seed of the population; ids start with syn<S>- (default 42)
               --concurrency C     transactions in flight at once (default 4)
-              --today YYYY-MM-DD  date that next steps and follow-ups are placed around (default: today)""";
+              --today YYYY-MM-DD  date that next steps and follow-ups are placed around (default: today)
+              --besides S:N,...   populations already in the database (seed S, N contracts, same --today):
+                                  draw no personnummer they hold, which the server would refuse""";
 
     static {
         // Before HAPI's FhirContext below logs its start-up.
@@ -79,22 +83,47 @@ public final class LoadPopulationCommand {
         long seed;
         int concurrency;
         LocalDate today;
+        Set<String> taken = new HashSet<>();
         try {
-            Options options = Options.parse(args, List.of("base-url", "count", "seed", "concurrency", "today"));
+            Options options =
+                    Options.parse(args, List.of("base-url", "count", "seed", "concurrency", "today", "besides"));
             baseUrl = options.string("base-url", "http://localhost:8080/fhir");
             count = options.positive("count", 1000);
             seed = options.number("seed", 42);
             concurrency = options.positive("concurrency", 4);
             today = options.date("today", LocalDate.now());
+            for (String other : options.string("besides", "").split(",")) {
+                if (other.trim().startsWith(seed + ":")) {
+                    throw new Options.UsageException("--besides names seed " + seed + ", the population being loaded");
+                }
+                if (!other.isBlank()) {
+                    taken.addAll(otherPopulation(other.trim(), today).personalNumbers());
+                }
+            }
         } catch (Options.UsageException e) {
             System.err.println(e.getMessage() + System.lineSeparator() + USAGE);
             System.exit(2);
             return;
         }
-        SyntheticPopulation population = new SyntheticPopulation(seed, count, today);
+        SyntheticPopulation population = new SyntheticPopulation(seed, count, today, taken);
         if (!new LoadPopulationCommand(URI.create(baseUrl), concurrency).load(population, seed)) {
             System.exit(1);
         }
+    }
+
+    /** The population named {@code seed:count}, as it was loaded around the same day. */
+    private static SyntheticPopulation otherPopulation(String seedAndCount, LocalDate today)
+            throws Options.UsageException {
+        String[] parts = seedAndCount.split(":");
+        try {
+            if (parts.length == 2 && Integer.parseInt(parts[1]) > 0) {
+                return new SyntheticPopulation(Long.parseLong(parts[0]), Integer.parseInt(parts[1]), today);
+            }
+        } catch (NumberFormatException e) {
+            // Said below.
+        }
+        throw new Options.UsageException(
+                "--besides takes seed:count pairs, comma-separated (e.g. 42:100000), not '" + seedAndCount + "'");
     }
 
     private boolean load(SyntheticPopulation population, long seed) throws InterruptedException {

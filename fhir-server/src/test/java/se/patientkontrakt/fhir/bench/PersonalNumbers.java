@@ -17,7 +17,8 @@ import java.util.SplittableRandom;
  * 74), 38 % are 18–64 and 12 % are children.
  *
  * <p>Deterministic: the same seed and reference date give the same sequence. A number drawn
- * twice is drawn again, so every number in one sequence is unique.
+ * twice is drawn again, so every number in one sequence is unique; numbers given as taken (those
+ * of another population in the same database) are drawn again too.
  */
 final class PersonalNumbers {
 
@@ -36,8 +37,13 @@ final class PersonalNumbers {
     private final Set<String> issued = new HashSet<>();
 
     PersonalNumbers(long seed, LocalDate today) {
+        this(seed, today, Set.of());
+    }
+
+    PersonalNumbers(long seed, LocalDate today, Set<String> taken) {
         this.random = new SplittableRandom(seed);
         this.today = today;
+        this.issued.addAll(taken);
     }
 
     PersonalNumber next() {

@@ -216,10 +216,23 @@ final class SyntheticPopulation {
 
     /** The default directory: {@value #DEFAULT_UNITS} units, {@value #DEFAULT_PRACTITIONERS} practitioners. */
     SyntheticPopulation(long seed, int count, LocalDate today) {
-        this(seed, count, today, DEFAULT_UNITS, DEFAULT_PRACTITIONERS);
+        this(seed, count, today, Set.of());
+    }
+
+    /**
+     * A population whose patients hold none of the personnummer in {@code taken}: those of the
+     * populations already in the database, which the server would refuse a second Patient for.
+     */
+    SyntheticPopulation(long seed, int count, LocalDate today, Set<String> taken) {
+        this(seed, count, today, DEFAULT_UNITS, DEFAULT_PRACTITIONERS, taken);
     }
 
     SyntheticPopulation(long seed, int count, LocalDate today, int unitCount, int practitionerCount) {
+        this(seed, count, today, unitCount, practitionerCount, Set.of());
+    }
+
+    private SyntheticPopulation(
+            long seed, int count, LocalDate today, int unitCount, int practitionerCount, Set<String> taken) {
         if (unitCount < 5 || practitionerCount < 2 * unitCount) {
             // Every kind of unit, and a physician and a nurse at each, so every team can be made.
             throw new IllegalArgumentException("need at least 5 units and two practitioners per unit");
@@ -227,7 +240,7 @@ final class SyntheticPopulation {
         this.prefix = "syn" + seed;
         this.today = today;
         SplittableRandom root = new SplittableRandom(seed);
-        PersonalNumbers draws = new PersonalNumbers(root.nextLong(), today);
+        PersonalNumbers draws = new PersonalNumbers(root.nextLong(), today, taken);
         this.contractSeed = root.nextLong();
         this.numbers = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -238,6 +251,13 @@ final class SyntheticPopulation {
 
     LocalDate today() {
         return today;
+    }
+
+    /** The personnummer and samordningsnummer of every patient, in contract order. */
+    Set<String> personalNumbers() {
+        Set<String> values = new HashSet<>();
+        numbers.forEach(number -> values.add(number.value()));
+        return values;
     }
 
     int count() {

@@ -7,6 +7,7 @@ import static se.patientkontrakt.fhir.conformance.SwedishIdentifiers.SAMORDNINGS
 import ca.uhn.fhir.context.FhirContext;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -165,6 +166,20 @@ class SyntheticPopulationTest {
         assertThat(bundle.getEntry())
                 .extracting(Bundle.BundleEntryComponent::getFullUrl)
                 .doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aPopulationLoadedBesideAnotherHoldsNoneOfItsPersonalNumbers() {
+        SyntheticPopulation alone = new SyntheticPopulation(43, 500, TODAY);
+        Set<String> taken = new HashSet<>(new SyntheticPopulation(42, 500, TODAY).personalNumbers());
+        // Make the other population hold half of this one's numbers, so that the rule must act.
+        alone.personalNumbers().stream().limit(250).forEach(taken::add);
+
+        SyntheticPopulation beside = new SyntheticPopulation(43, 500, TODAY, taken);
+
+        assertThat(beside.personalNumbers()).hasSize(500).doesNotContainAnyElementsOf(taken);
+        assertThat(new SyntheticPopulation(43, 500, TODAY, taken).personalNumbers())
+                .isEqualTo(beside.personalNumbers());
     }
 
     private static Activity openNextStep(Contract contract) {

@@ -12,6 +12,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StructureDefinition;
 import org.junit.jupiter.api.Test;
+import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.FhirIT;
 
 /** The contract rules that need more than one fixture: required profiles, cross-resource rules, identifiers. */
@@ -101,7 +102,7 @@ class ContractRulesIT extends FhirIT {
         contract.getActivityFirstRep()
                 .getDetail()
                 .addPerformer(new Reference("PractitionerRole/erik-holm-ortopedkliniken-oskarshamn"));
-        patient.getIdentifierFirstRep().setValue("195109031376");
+        patient.getIdentifierFirstRep().setValue(ContractFixture.personnummer());
 
         Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         transaction
@@ -133,8 +134,9 @@ class ContractRulesIT extends FhirIT {
 
     @Test
     void legacyPersonnummerOidIsAcceptedAndStoredUnderTheHl7SwedenSystem() {
+        String personnummer = ContractFixture.personnummer();
         Patient patient = new Patient();
-        patient.addIdentifier().setSystem("urn:oid:1.2.752.129.2.1.3.1").setValue("191212121212");
+        patient.addIdentifier().setSystem("urn:oid:1.2.752.129.2.1.3.1").setValue(personnummer);
         patient.addName().setFamily("Tolvansson").addGiven("Tolvan");
 
         String id = create(patient);
@@ -142,7 +144,9 @@ class ContractRulesIT extends FhirIT {
         Patient stored = parse(fhir().when().get("/Patient/" + id), Patient.class);
         assertThat(stored.getIdentifierFirstRep().getSystem()).isEqualTo(SwedishIdentifiers.PERSONNUMMER);
         Bundle found = parse(
-                fhir().when().get("/Patient?identifier=" + SwedishIdentifiers.PERSONNUMMER + "|191212121212&_id=" + id),
+                fhir().when()
+                        .get("/Patient?identifier=" + SwedishIdentifiers.PERSONNUMMER + "|" + personnummer + "&_id="
+                                + id),
                 Bundle.class);
         assertThat(found.getEntry()).hasSize(1);
     }

@@ -93,7 +93,7 @@ class PatientContractOperationIT extends FhirIT {
     @Test
     void aPatientWithoutAContractGetsAnEmptyWellFormedView() {
         Patient patient = new Patient();
-        patient.addIdentifier().setSystem(PERSONNUMMER).setValue("191212121212");
+        patient.addIdentifier().setSystem(PERSONNUMMER).setValue(ContractFixture.personnummer());
         String id = create(patient);
 
         Bundle view = read("/Patient/" + id + "/$patientkontrakt", Bundle.class);

@@ -1,0 +1,95 @@
+package se.patientkontrakt.fhir.conformance;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Identifier;
+import org.hl7.fhir.r4.model.Patient;
+import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.server.RestInterceptor;
+
+/**
+ * One person is one Patient: a create or update that would store a Patient with an identifier
+ * (system and value: a personnummer, a samordningsnummer, any other) that another stored Patient
+ * holds is refused with 409 Conflict before anything is stored ({@link DuplicatePatientIdentifier}).
+ * Without this, the portal view by personnummer could not tell which Patient is meant.
+ *
+ * <p>It runs after {@link ProfileValidationInterceptor} has put legacy OID systems under HL7
+ * Sweden's URIs (a higher hook order), so an old and a new system for the same number clash.
+ * Writes at the same moment that both pass this look-up are stopped by the database: the unique
+ * index of {@code SearchParameter/pk-patient-identifier-unique}. HAPI then retries the losing
+ * write, which meets this check again and gets the same answer.
+ *
+ * <p>That SearchParameter is a rule, not a way to search (HAPI cannot search a composite of one
+ * component): a search that names it is answered 400 with a pointer to {@code identifier}, and
+ * {@code CapabilityStatementInterceptor} leaves it out of {@code /metadata}.
+ */
+@Component
+@Interceptor
+public class OnePatientPerIdentifierInterceptor implements RestInterceptor {
+
+    /** After {@link ProfileValidationInterceptor}'s hooks at the same pointcuts (order 0). */
+    private static final int AFTER_IDENTIFIERS_ARE_MAPPED = 100;
+
+    /** The code of {@code SearchParameter/pk-patient-identifier-unique}. */
+    public static final String RULE_CODE = "identifier-unique";
+
+    private final DaoRegistry daoRegistry;
+
+    OnePatientPerIdentifierInterceptor(DaoRegistry daoRegistry) {
+        this.daoRegistry = daoRegistry;
+    }
+
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = AFTER_IDENTIFIERS_ARE_MAPPED)
+    void beforeCreate(IBaseResource resource) {
+        refuseIfHeldByAnother(resource);
+    }
+
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = AFTER_IDENTIFIERS_ARE_MAPPED)
+    void beforeUpdate(IBaseResource previous, IBaseResource resource) {
+        refuseIfHeldByAnother(resource);
+    }
+
+    @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
+    void refuseSearchByTheRule(RequestDetails request) {
+        for (String parameter : request.getParameters().keySet()) {
+            String name = parameter.split(":", 2)[0];
+            if (name.equals(RULE_CODE) || name.endsWith("." + RULE_CODE)) {
+                throw new InvalidRequestException("Search parameter '" + parameter + "' is the rule that one person is"
+                        + " one Patient, not a way to search: search with identifier={system}|{value}");
+            }
+        }
+    }
+
+    private void refuseIfHeldByAnother(IBaseResource resource) {
+        if (!(resource instanceof Patient patient)) {
+            return;
+        }
+        String self = patient.getIdElement().hasIdPart()
+                ? "Patient/" + patient.getIdElement().getIdPart()
+                : null;
+        for (Identifier identifier : patient.getIdentifier()) {
+            if (!identifier.hasSystem() || !identifier.hasValue()) {
+                continue;
+            }
+            SearchParameterMap holders = SearchParameterMap.newSynchronous(
+                    Patient.SP_IDENTIFIER, new TokenParam(identifier.getSystem(), identifier.getValue()));
+            for (IIdType holder : daoRegistry
+                    .getResourceDao(Patient.class)
+                    .searchForResourceIds(holders, new SystemRequestDetails())) {
+                String holderId = "Patient/" + holder.getIdPart();
+                if (!holderId.equals(self)) {
+                    throw DuplicatePatientIdentifier.heldBy(holderId, identifier.getSystem(), identifier.getValue());
+                }
+            }
+        }
+    }
+}
