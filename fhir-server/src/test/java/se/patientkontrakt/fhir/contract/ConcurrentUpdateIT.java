@@ -3,16 +3,11 @@ package se.patientkontrakt.fhir.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.response.Response;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.junit.jupiter.api.Test;
+import se.patientkontrakt.fhir.AtTheSameMoment;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.FhirIT;
 
@@ -37,50 +32,32 @@ class ConcurrentUpdateIT extends FhirIT {
         CarePlan read = read(path, CarePlan.class);
         assertThat(read.getMeta().getVersionId()).isEqualTo("1");
 
-        ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
-        CountDownLatch ready = new CountDownLatch(CLIENTS);
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<Attempt>> attempts = new ArrayList<>();
-        try {
-            for (int i = 0; i < CLIENTS; i++) {
-                CarePlan change = read.copy();
-                String description = "Ändring från klient " + i;
-                change.setDescription(description);
-                String body = json(change);
-                attempts.add(pool.submit(() -> {
-                    ready.countDown();
-                    go.await();
-                    Response response = fhir().header("If-Match", "W/\"1\"")
-                            .body(body)
-                            .when()
-                            .put(path);
-                    return new Attempt(description, response.statusCode(), response.asString());
-                }));
-            }
-            assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
-            go.countDown();
-            List<Attempt> done = new ArrayList<>();
-            for (Future<Attempt> attempt : attempts) {
-                done.add(attempt.get(2, TimeUnit.MINUTES));
-            }
+        List<Attempt> done = AtTheSameMoment.run(CLIENTS, i -> {
+            CarePlan change = read.copy();
+            String description = "Ändring från klient " + i;
+            change.setDescription(description);
+            String body = json(change);
+            return () -> {
+                Response response =
+                        fhir().header("If-Match", "W/\"1\"").body(body).when().put(path);
+                return new Attempt(description, response.statusCode(), response.asString());
+            };
+        });
 
-            assertThat(done).extracting(Attempt::status).containsOnly(200, 412);
-            List<Attempt> won = done.stream().filter(a -> a.status() == 200).toList();
-            assertThat(won).hasSize(1);
-            done.stream().filter(a -> a.status() == 412).forEach(lost -> assertThat(lost.body())
-                    .contains("OperationOutcome"));
+        assertThat(done).extracting(Attempt::status).containsOnly(200, 412);
+        List<Attempt> won = done.stream().filter(a -> a.status() == 200).toList();
+        assertThat(won).hasSize(1);
+        done.stream().filter(a -> a.status() == 412).forEach(lost -> assertThat(lost.body())
+                .contains("OperationOutcome"));
 
-            CarePlan stored = read(path, CarePlan.class);
-            assertThat(stored.getMeta().getVersionId()).isEqualTo("2");
-            assertThat(stored.getDescription()).isEqualTo(won.get(0).description());
-            Bundle history = read(path + "/_history", Bundle.class);
-            assertThat(history.getEntry())
-                    .extracting(e -> e.getResource().getMeta().getVersionId())
-                    .containsExactly("2", "1");
-            assertThat(((CarePlan) history.getEntry().get(1).getResource()).getDescription())
-                    .isEqualTo(read.getDescription());
-        } finally {
-            pool.shutdownNow();
-        }
+        CarePlan stored = read(path, CarePlan.class);
+        assertThat(stored.getMeta().getVersionId()).isEqualTo("2");
+        assertThat(stored.getDescription()).isEqualTo(won.get(0).description());
+        Bundle history = read(path + "/_history", Bundle.class);
+        assertThat(history.getEntry())
+                .extracting(e -> e.getResource().getMeta().getVersionId())
+                .containsExactly("2", "1");
+        assertThat(((CarePlan) history.getEntry().get(1).getResource()).getDescription())
+                .isEqualTo(read.getDescription());
     }
 }

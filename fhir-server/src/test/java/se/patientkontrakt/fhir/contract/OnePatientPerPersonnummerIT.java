@@ -3,19 +3,14 @@ package se.patientkontrakt.fhir.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.response.Response;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.Test;
+import se.patientkontrakt.fhir.AtTheSameMoment;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.FhirIT;
 import se.patientkontrakt.fhir.conformance.SwedishIdentifiers;
@@ -123,39 +118,21 @@ class OnePatientPerPersonnummerIT extends FhirIT {
     void ofPatientsWithOneNewPersonnummerSentAtTheSameMomentExactlyOneIsStored() throws Exception {
         int clients = 8;
         String personnummer = ContractFixture.personnummer();
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        CountDownLatch ready = new CountDownLatch(clients);
-        CountDownLatch go = new CountDownLatch(1);
-        List<Future<Response>> attempts = new ArrayList<>();
-        try {
-            for (int i = 0; i < clients; i++) {
-                String body = json(person(SwedishIdentifiers.PERSONNUMMER, personnummer, "Klient" + i));
-                attempts.add(pool.submit(() -> {
-                    ready.countDown();
-                    go.await();
-                    return fhir().body(body).when().post("/Patient");
-                }));
-            }
-            assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
-            go.countDown();
-            List<Response> responses = new ArrayList<>();
-            for (Future<Response> attempt : attempts) {
-                responses.add(attempt.get(60, TimeUnit.SECONDS));
-            }
+        List<Response> responses = AtTheSameMoment.run(clients, i -> {
+            String body = json(person(SwedishIdentifiers.PERSONNUMMER, personnummer, "Klient" + i));
+            return () -> fhir().body(body).when().post("/Patient");
+        });
 
-            assertThat(responses).extracting(Response::statusCode).containsOnly(201, 409);
-            assertThat(responses.stream().filter(r -> r.statusCode() == 201)).hasSize(1);
-            for (Response refused :
-                    responses.stream().filter(r -> r.statusCode() == 409).toList()) {
-                OperationOutcome.OperationOutcomeIssueComponent issue =
-                        outcome(refused).getIssueFirstRep();
-                assertThat(issue.getCode()).as(refused.asString()).isEqualTo(IssueType.DUPLICATE);
-                assertThat(issue.getDiagnostics()).contains("one person is one Patient");
-            }
-            assertThat(patientsWith(personnummer)).hasSize(1);
-        } finally {
-            pool.shutdownNow();
+        assertThat(responses).extracting(Response::statusCode).containsOnly(201, 409);
+        assertThat(responses.stream().filter(r -> r.statusCode() == 201)).hasSize(1);
+        for (Response refused :
+                responses.stream().filter(r -> r.statusCode() == 409).toList()) {
+            OperationOutcome.OperationOutcomeIssueComponent issue =
+                    outcome(refused).getIssueFirstRep();
+            assertThat(issue.getCode()).as(refused.asString()).isEqualTo(IssueType.DUPLICATE);
+            assertThat(issue.getDiagnostics()).contains("one person is one Patient");
         }
+        assertThat(patientsWith(personnummer)).hasSize(1);
     }
 
     @Test
