@@ -43,11 +43,11 @@ class H2DurableWrites implements RestInterceptor {
 
     private static final Logger log = LoggerFactory.getLogger(H2DurableWrites.class);
 
-    private final DataSource dataSource;
-    private volatile Optional<MVStore> store;
+    /** The store of the H2 file database; empty for any other database. */
+    private final Optional<MVStore> store;
 
-    H2DurableWrites(DataSource dataSource) {
-        this.dataSource = dataSource;
+    H2DurableWrites(DataSource dataSource) throws SQLException {
+        this.store = fileStore(dataSource);
     }
 
     @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
@@ -75,9 +75,8 @@ class H2DurableWrites implements RestInterceptor {
                         .anyMatch(WriteAfterCommit.class::isInstance)) {
             return;
         }
-        fileStore()
-                .ifPresent(mvStore ->
-                        TransactionSynchronizationManager.registerSynchronization(new WriteAfterCommit(mvStore)));
+        store.ifPresent(
+                mvStore -> TransactionSynchronizationManager.registerSynchronization(new WriteAfterCommit(mvStore)));
     }
 
     private record WriteAfterCommit(MVStore mvStore) implements TransactionSynchronization {
@@ -98,22 +97,7 @@ class H2DurableWrites implements RestInterceptor {
         mvStore.executeFilestoreOperation(() -> {});
     }
 
-    /** The store of an H2 file database; empty for any other database. */
-    private Optional<MVStore> fileStore() {
-        Optional<MVStore> found = store;
-        if (found == null) {
-            found = lookUp();
-            if (found == null) {
-                return Optional.empty();
-            }
-            store = found;
-        }
-        return found;
-    }
-
-    /** The store, empty for another database, or null if the database could not be asked. */
-    @SuppressWarnings("java:S2789")
-    private Optional<MVStore> lookUp() {
+    private static Optional<MVStore> fileStore(DataSource dataSource) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             if (connection.isWrapperFor(JdbcConnection.class)
                     && connection.unwrap(JdbcConnection.class).getSession() instanceof SessionLocal session) {
@@ -124,10 +108,6 @@ class H2DurableWrites implements RestInterceptor {
                 }
             }
             return Optional.empty();
-        } catch (SQLException | RuntimeException e) {
-            // Asked again at the next write.
-            log.warn("Could not reach the H2 store: {}", e.toString());
-            return null;
         }
     }
 }

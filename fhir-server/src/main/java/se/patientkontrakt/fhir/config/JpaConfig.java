@@ -73,6 +73,10 @@ class JpaConfig {
         // One client's retried conditional create must not add a second copy: HAPI stores the
         // match URL and a unique index makes concurrent duplicates fail.
         settings.setUniqueIndexesEnabled(true);
+        // The one unique combo index, one Patient per identifier, is looked up before storage by
+        // OnePatientPerIdentifierInterceptor, which answers 409; HAPI's own look-up would repeat
+        // that query on every Patient write, and its 412 would be retried as a version conflict.
+        settings.setUniqueIndexesCheckedBeforeSave(false);
         settings.setDefaultSearchParamsCanBeOverridden(true);
         // ValueSets are expanded in memory (see ValueSetOperations): HAPI's scheduled
         // pre-expansion needs Hibernate Search, which this service leaves out.

@@ -2,11 +2,7 @@ package se.patientkontrakt.fhir.conformance;
 
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
@@ -24,17 +20,12 @@ import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
  * <p>{@link OnePatientPerIdentifierInterceptor} finds the clash before storage. When it cannot
  * (two such writes at the same moment, or two Patients with one number in one transaction
  * Bundle), the unique index of {@code SearchParameter/pk-patient-identifier-unique} stops the
- * write inside HAPI, which says so in its own words (message codes HAPI-1093 and HAPI-0825);
- * {@link #fromHapi} puts those into these.
+ * write in the database, and HAPI says so in its own words (message code HAPI-0825), which
+ * {@link #fromHapi} puts into these.
  */
 public final class DuplicatePatientIdentifier {
 
     private static final int CONFLICT = 409;
-
-    /** HAPI-1093, as HAPI words it: the query of the clashing index, then its holder. */
-    private static final Pattern LOOKED_UP =
-            Pattern.compile("HAPI-1093: .*duplicate unique index matching query: Patient\\?identifier=(\\S+) "
-                    + "\\(existing index belongs to (Patient/[^/,)\\s]+)");
 
     /** HAPI's code for a unique index constraint that failed in the database. */
     private static final String CONSTRAINT_FAILED = "HAPI-0825";
@@ -49,28 +40,16 @@ public final class DuplicatePatientIdentifier {
                 + " instead (find it with Patient?identifier=" + identifier + ").");
     }
 
-    /** The same refusal for HAPI's own words about a Patient identifier's unique index, if they are that. */
+    /** The same refusal for HAPI's words about a failed unique index constraint, if they are that. */
     public static Optional<BaseServerResponseException> fromHapi(BaseServerResponseException hapi) {
         String message = hapi.getMessage();
-        if (message == null) {
+        if (message == null || !message.contains(CONSTRAINT_FAILED)) {
             return Optional.empty();
         }
-        Matcher found = LOOKED_UP.matcher(message);
-        if (found.find()) {
-            String identifier = URLDecoder.decode(found.group(1), StandardCharsets.UTF_8);
-            int bar = identifier.indexOf('|');
-            return Optional.of(
-                    bar < 0
-                            ? heldBy(found.group(2), "", identifier)
-                            : heldBy(found.group(2), identifier.substring(0, bar), identifier.substring(bar + 1)));
-        }
-        if (message.contains(CONSTRAINT_FAILED)) {
-            return Optional.of(conflict("Another Patient with the same identifier was stored at the same moment, by"
-                    + " another request or earlier in this transaction: one person is one Patient here, so this"
-                    + " second Patient is not stored. Search Patient?identifier={system}|{value} and update the"
-                    + " Patient found."));
-        }
-        return Optional.empty();
+        return Optional.of(conflict("Another Patient with the same identifier was stored at the same moment, by"
+                + " another request or earlier in this transaction: one person is one Patient here, so this"
+                + " second Patient is not stored. Search Patient?identifier={system}|{value} and update the"
+                + " Patient found."));
     }
 
     /** {@code personnummer 191212121212}, or the identifier as {@code system|value}. */

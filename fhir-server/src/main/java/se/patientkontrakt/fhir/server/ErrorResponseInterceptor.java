@@ -33,9 +33,9 @@ import se.patientkontrakt.fhir.conformance.DuplicatePatientIdentifier;
  * Gives every failed request the HTTP status the FHIR spec names and nothing internal.
  *
  * <ul>
- *   <li>A second Patient with an identifier another Patient holds, where HAPI's unique index
- *       rather than our own look-up found it, gets 409 Conflict in words that name the number and
- *       its holder ({@link DuplicatePatientIdentifier}); HAPI says 412, or 409 in its own words.
+ *   <li>A second Patient with an identifier another Patient holds, where the database's unique
+ *       index rather than our own look-up stopped it, gets 409 Conflict in words that say so
+ *       ({@link DuplicatePatientIdentifier}); HAPI says 409 with a message about index constraints.
  *   <li>A value the client sent that HAPI cannot parse (for example {@code birthdate=notadate})
  *       surfaces as HAPI's {@link DataFormatException}, which HAPI answers with 500; it is the
  *       client's error, so 400 with HAPI's message.
