@@ -8,15 +8,17 @@ import ca.uhn.fhir.interceptor.model.RequestPartitionId;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
 import ca.uhn.fhir.jpa.api.svc.ResolveIdentityMode;
+import ca.uhn.fhir.jpa.dao.IResultIterator;
+import ca.uhn.fhir.jpa.dao.ISearchBuilder;
 import ca.uhn.fhir.jpa.dao.SearchBuilderFactory;
 import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
 import ca.uhn.fhir.jpa.model.cross.IResourceLookup;
 import ca.uhn.fhir.jpa.model.dao.JpaPid;
+import ca.uhn.fhir.jpa.model.search.SearchRuntimeDetails;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.annotation.IdParam;
 import ca.uhn.fhir.rest.annotation.Operation;
 import ca.uhn.fhir.rest.annotation.OperationParam;
-import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.api.server.IPreResourceAccessDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SimplePreResourceAccessDetails;
@@ -28,13 +30,17 @@ import ca.uhn.fhir.rest.server.interceptor.ServerInterceptorUtil;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import ca.uhn.fhir.rest.server.util.CompositeInterceptorBroadcaster;
 import ca.uhn.fhir.util.FhirTerser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Bundle;
@@ -98,8 +104,23 @@ class PatientContractOperation implements RestProvider {
 
     @Operation(name = "$patientkontrakt", typeName = "Patient", idempotent = true)
     public Bundle forPatient(@IdParam IdType id, RequestDetails request) {
-        Patient patient = daoRegistry.getResourceDao(Patient.class).read(id.toUnqualifiedVersionless(), request);
-        return view(patient, request);
+        IIdType patientId = new IdType("Patient", id.getIdPart());
+        return inTransaction(request, () -> {
+            Optional<Bundle> view = idHelper
+                    .resolveResourceIdentities(
+                            RequestPartitionId.allPartitions(),
+                            List.of(patientId),
+                            ResolveIdentityMode.includeDeleted().cacheOk())
+                    .values()
+                    .stream()
+                    .findFirst()
+                    .flatMap(found -> view(found.getPersistentId(), found.getFhirId(), request));
+            // Unknown, deleted or withheld: HAPI's own read gives the answer it gives a read.
+            return view.orElseGet(() -> {
+                daoRegistry.getResourceDao(Patient.class).read(patientId, request);
+                throw new ResourceNotFoundException(patientId);
+            });
+        });
     }
 
     @Operation(name = "$patientkontrakt", typeName = "Patient", idempotent = true)
@@ -112,52 +133,76 @@ class PatientContractOperation implements RestProvider {
                     + SwedishIdentifiers.PERSONNUMMER + "|191212121212");
         }
         String system = SwedishIdentifiers.canonicalSystem(parts[0]);
-        SearchParameterMap byIdentifier =
-                SearchParameterMap.newSynchronous("identifier", new TokenParam(system, parts[1]));
-        List<IBaseResource> found = daoRegistry
-                .getResourceDao(Patient.class)
-                .search(byIdentifier, request)
-                .getAllResources();
-        if (found.isEmpty()) {
-            throw new ResourceNotFoundException("No patient with identifier " + system + "|" + parts[1]);
-        }
-        if (found.size() > 1) {
-            throw new InvalidRequestException("More than one patient has identifier " + system + "|" + parts[1]);
-        }
-        return view((Patient) found.get(0), request);
+        String notFound = "No patient with identifier " + system + "|" + parts[1];
+        return inTransaction(request, () -> {
+            List<JpaPid> found = pids(
+                    "Patient",
+                    Patient.class,
+                    SearchParameterMap.newSynchronous("identifier", new TokenParam(system, parts[1])),
+                    request);
+            if (found.size() > 1) {
+                throw new InvalidRequestException("More than one patient has identifier " + system + "|" + parts[1]);
+            }
+            return found.stream()
+                    .findFirst()
+                    .flatMap(pid -> idHelper.translatePidIdToForcedIdWithCache(pid)
+                            // HAPI gives the id with its type ("Patient/x"), or without.
+                            .map(fhirId -> new IdType(fhirId).getIdPart())
+                            .flatMap(fhirId -> view(pid, fhirId, request)))
+                    .orElseThrow(() -> new ResourceNotFoundException(notFound));
+        });
     }
 
-    private Bundle view(Patient patient, RequestDetails request) {
-        return transactions.withRequest(request).readOnly().execute(() -> viewInTransaction(patient, request));
+    /**
+     * One read-only transaction for the whole view. The patient is found by key, not read on its
+     * own: it is loaded with the contracts, in one round, and is shown only if that load finds it.
+     */
+    private Bundle inTransaction(RequestDetails request, Callable<Bundle> view) {
+        return transactions.withRequest(request).readOnly().execute(view);
     }
 
     /**
      * The contracts, then the resources they point to, a level at a time: each level's
      * references are resolved and loaded together (one id lookup and one load of the current
-     * versions, whatever their types), in the one read-only transaction of the request.
+     * versions, whatever their types). Empty when the patient itself is not shown: deleted since
+     * its key was found, or withheld by an access rule.
      */
-    private Bundle viewInTransaction(Patient patient, RequestDetails request) {
-        String patientId = patient.getIdElement().toUnqualifiedVersionless().getValue();
+    private Optional<Bundle> view(JpaPid patientPid, String patientFhirId, RequestDetails request) {
         SearchParameterMap contracts = SearchParameterMap.newSynchronous()
-                .add("subject", new ReferenceParam(patientId))
+                .add("subject", new ReferenceParam("Patient/" + patientFhirId))
                 .add("status", new TokenParam("active"))
                 .add("category", new TokenParam(CATEGORY_SYSTEM, CATEGORY_CODE));
-        IBundleProvider found = daoRegistry.getResourceDao(CarePlan.class).search(contracts, request);
+        List<JpaPid> keys = new ArrayList<>();
+        keys.add(patientPid);
+        keys.addAll(pids("CarePlan", CarePlan.class, contracts, request));
+        // The loader reads by key whatever the type; the type it is made for only names it. HAPI
+        // makes each builder as a Spring bean, so one serves every load of the view.
+        ISearchBuilder<JpaPid> loader = searchBuilders.newSearchBuilder("Patient", Patient.class);
+        List<Resource> loaded = load(loader, keys, request);
+        Optional<Resource> patient = loaded.stream()
+                .filter(Patient.class::isInstance)
+                .filter(p -> p.getIdElement().getIdPart().equals(patientFhirId))
+                .findFirst();
+        if (patient.isEmpty()) {
+            return Optional.empty();
+        }
 
         Bundle bundle = new Bundle().setType(Bundle.BundleType.SEARCHSET);
         Set<String> seen = new HashSet<>();
         List<Resource> toFollow = new ArrayList<>();
-        for (IBaseResource contract : found.getAllResources()) {
-            bundle.addEntry().setResource((Resource) contract).getSearch().setMode(SearchEntryMode.MATCH);
-            seen.add(key(contract.getIdElement()));
-            toFollow.add((Resource) contract);
+        for (Resource contract : loaded) {
+            if (contract instanceof CarePlan) {
+                bundle.addEntry().setResource(contract).getSearch().setMode(SearchEntryMode.MATCH);
+                seen.add(key(contract.getIdElement()));
+                toFollow.add(contract);
+            }
         }
         bundle.setTotal(bundle.getEntry().size());
         if (bundle.getEntry().isEmpty()) {
-            return bundle;
+            return Optional.of(bundle);
         }
-        seen.add(key(patient.getIdElement()));
-        bundle.addEntry().setResource(patient).getSearch().setMode(SearchEntryMode.INCLUDE);
+        seen.add(key(patient.get().getIdElement()));
+        bundle.addEntry().setResource(patient.get()).getSearch().setMode(SearchEntryMode.INCLUDE);
         FhirTerser terser = fhirContext.newTerser();
         for (int depth = 0; depth < DEPTH && !toFollow.isEmpty(); depth++) {
             List<IIdType> targets = new ArrayList<>();
@@ -172,7 +217,7 @@ class PatientContractOperation implements RestProvider {
                     }
                 }
             }
-            toFollow = load(targets, request);
+            toFollow = load(loader, resolve(targets), request);
             toFollow.forEach(
                     read -> bundle.addEntry().setResource(read).getSearch().setMode(SearchEntryMode.INCLUDE));
         }
@@ -181,29 +226,64 @@ class PatientContractOperation implements RestProvider {
                         .getIdElement()
                         .toUnqualifiedVersionless()
                         .getValue()));
-        return bundle;
+        return Optional.of(bundle);
     }
 
     /**
-     * The current versions of the given resources; deleted and unknown ones are left out. The
-     * id-to-key lookup may come from HAPI's cache: that mapping never changes for a stored id, and
-     * the load itself reads the current version from the database and skips deleted resources.
+     * The keys of what a search matches, from HAPI's own search builder (so the same SQL and
+     * rules as {@code GET /CarePlan?...}), without registering a search or loading the matches.
      */
-    private List<Resource> load(List<IIdType> targets, RequestDetails request) {
+    private List<JpaPid> pids(
+            String type,
+            Class<? extends IBaseResource> resourceType,
+            SearchParameterMap params,
+            RequestDetails request) {
+        List<JpaPid> pids = new ArrayList<>();
+        try (IResultIterator<JpaPid> matches = searchBuilders
+                .newSearchBuilder(type, resourceType)
+                .createQuery(
+                        params,
+                        new SearchRuntimeDetails(request, UUID.randomUUID().toString()),
+                        request,
+                        RequestPartitionId.allPartitions())) {
+            matches.forEachRemaining(pids::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return pids;
+    }
+
+    /**
+     * The keys of the given ids. The id-to-key lookup may come from HAPI's cache: that mapping
+     * never changes for a stored id, and the load reads the current version from the database
+     * and skips deleted resources.
+     */
+    private List<JpaPid> resolve(List<IIdType> targets) {
         if (targets.isEmpty()) {
             return List.of();
         }
-        Map<IIdType, IResourceLookup<JpaPid>> found = idHelper.resolveResourceIdentities(
-                RequestPartitionId.allPartitions(),
-                targets,
-                ResolveIdentityMode.includeDeleted().cacheOk());
-        List<JpaPid> pids = new ArrayList<>(new LinkedHashSet<>(
-                found.values().stream().map(IResourceLookup::getPersistentId).toList()));
+        return idHelper
+                .resolveResourceIdentities(
+                        RequestPartitionId.allPartitions(),
+                        targets,
+                        ResolveIdentityMode.includeDeleted().cacheOk())
+                .values()
+                .stream()
+                .map(IResourceLookup::getPersistentId)
+                .toList();
+    }
+
+    /**
+     * The current versions of the resources with the given keys, in one load whatever their types;
+     * deleted ones are left out, and so is whatever an access rule withholds.
+     */
+    private List<Resource> load(ISearchBuilder<JpaPid> loader, List<JpaPid> keys, RequestDetails request) {
+        if (keys.isEmpty()) {
+            return List.of();
+        }
+        List<JpaPid> pids = new ArrayList<>(new LinkedHashSet<>(keys));
         List<IBaseResource> loaded = new ArrayList<>();
-        // The loader reads by key whatever the type; the type it is made for only names it.
-        searchBuilders
-                .newSearchBuilder("Patient", Patient.class)
-                .loadResourcesByPid(pids, List.of(), loaded, false, request);
+        loader.loadResourcesByPid(pids, List.of(), loaded, false, request);
         // A resource deleted since it was referenced is skipped by the load and leaves a gap.
         loaded.removeIf(Objects::isNull);
         // The storage hooks a read fires, so access rules see and may withhold what is shown.

@@ -3,9 +3,11 @@ package se.patientkontrakt.fhir.portal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.response.Response;
+import java.util.List;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.SearchEntryMode;
 import org.hl7.fhir.r4.model.CapabilityStatement;
+import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.OperationDefinition;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Practitioner;
@@ -101,6 +103,48 @@ class PatientContractOperationIT extends FhirIT {
         assertThat(view.getType()).isEqualTo(Bundle.BundleType.SEARCHSET);
         assertThat(view.getTotal()).isZero();
         assertThat(view.getEntry()).isEmpty();
+    }
+
+    @Test
+    void onlyThePatientsActiveContractsMatch() {
+        ContractFixture contract = ContractFixture.create(fhirContext);
+        fhir(contract.transaction()).when().post("/").then().statusCode(200);
+        CarePlan ended = read("/" + contract.contractId(), CarePlan.class);
+        String endedId = contract.contractId() + "-ended";
+        ended.setId(endedId);
+        ended.setStatus(CarePlan.CarePlanStatus.COMPLETED);
+        fhir(ended).when().put("/" + endedId).then().statusCode(201);
+
+        Bundle byId = read("/" + contract.patientId() + "/$patientkontrakt", Bundle.class);
+        Bundle byPersonnummer = read(
+                "/Patient/$patientkontrakt?identifier=" + PERSONNUMMER + "|" + contract.personnummerValue(),
+                Bundle.class);
+
+        for (Bundle view : List.of(byId, byPersonnummer)) {
+            assertThat(view.getTotal()).isEqualTo(1);
+            assertThat(ids(view, SearchEntryMode.MATCH)).containsExactly(contract.contractId());
+            assertThat(ids(view, SearchEntryMode.INCLUDE))
+                    .contains(contract.patientId())
+                    .doesNotContain(endedId);
+        }
+    }
+
+    @Test
+    void aDeletedPatientIsGoneByIdAndUnknownByPersonnummer() {
+        String personnummer = ContractFixture.personnummer();
+        Patient patient = new Patient();
+        patient.addIdentifier().setSystem(PERSONNUMMER).setValue(personnummer);
+        String id = create(patient);
+        fhir().when().delete("/Patient/" + id).then().statusCode(200);
+
+        Response byId = fhir().when().get("/Patient/" + id + "/$patientkontrakt");
+        Response byPersonnummer =
+                fhir().when().get("/Patient/$patientkontrakt?identifier=" + PERSONNUMMER + "|" + personnummer);
+
+        byId.then().statusCode(410);
+        assertThat(diagnostics(byId)).contains("deleted");
+        byPersonnummer.then().statusCode(404);
+        assertThat(diagnostics(byPersonnummer)).contains("No patient with identifier");
     }
 
     @Test
