@@ -17,9 +17,9 @@ import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
  * retries a write that failed with that one (see {@code IfMatchPreconditionInterceptor}), and a
  * number that is taken stays taken.
  *
- * <p>{@link OnePatientPerIdentifierInterceptor} finds the clash before storage. When it cannot
- * (two such writes at the same moment, or two Patients with one number in one transaction
- * Bundle), the unique index of {@code SearchParameter/pk-patient-identifier-unique} stops the
+ * <p>{@link OnePatientPerIdentifierInterceptor} finds the clash before storage, also between two
+ * Patients of one transaction Bundle. When it cannot (two such writes at the same moment), the
+ * unique index of {@code SearchParameter/pk-patient-identifier-unique} stops the
  * write in the database, and HAPI says so in its own words (message code HAPI-0825), which
  * {@link #fromHapi} puts into these.
  */
@@ -40,15 +40,21 @@ public final class DuplicatePatientIdentifier {
                 + " instead (find it with Patient?identifier=" + identifier + ").");
     }
 
+    /** The refusal of a transaction Bundle in which two Patients have {@code system|value}. */
+    public static BaseServerResponseException twiceInOneTransaction(String system, String value) {
+        return conflict("Two Patients in this transaction have " + describe(system, value)
+                + ": one person is one Patient here, so neither is stored, nor anything else in the transaction."
+                + " Send the patient once and refer to that entry from the others.");
+    }
+
     /** The same refusal for HAPI's words about a failed unique index constraint, if they are that. */
     public static Optional<BaseServerResponseException> fromHapi(BaseServerResponseException hapi) {
         String message = hapi.getMessage();
         if (message == null || !message.contains(CONSTRAINT_FAILED)) {
             return Optional.empty();
         }
-        return Optional.of(conflict("Another Patient with the same identifier was stored at the same moment, by"
-                + " another request or earlier in this transaction: one person is one Patient here, so this"
-                + " second Patient is not stored. Search Patient?identifier={system}|{value} and update the"
+        return Optional.of(conflict("Another Patient with the same identifier was stored at the same moment by"
+                + " another request: one person is one Patient here, so this second Patient is not stored. Search Patient?identifier={system}|{value} and update the"
                 + " Patient found."));
     }
 

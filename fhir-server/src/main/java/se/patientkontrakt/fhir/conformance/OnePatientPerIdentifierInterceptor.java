@@ -9,11 +9,15 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import java.util.HashMap;
+import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Patient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import se.patientkontrakt.fhir.server.RestInterceptor;
 
 /**
@@ -42,6 +46,9 @@ public class OnePatientPerIdentifierInterceptor implements RestInterceptor {
     /** The code of {@code SearchParameter/pk-patient-identifier-unique}. */
     public static final String RULE_CODE = "identifier-unique";
 
+    /** The key of {@link #claimedInThisTransaction()} among the transaction's resources. */
+    private static final Object CLAIMED = new Object();
+
     private final DaoRegistry daoRegistry;
 
     OnePatientPerIdentifierInterceptor(DaoRegistry daoRegistry) {
@@ -69,6 +76,32 @@ public class OnePatientPerIdentifierInterceptor implements RestInterceptor {
         }
     }
 
+    /**
+     * The identifiers of the Patients stored so far in the current database transaction, so two
+     * entries of one transaction Bundle with the same number are told apart before storage: the
+     * search below cannot see a Patient stored earlier in the same transaction, and the unique
+     * index would only fail the whole Bundle at flush, after HAPI had retried it ten times. Bound
+     * to the database transaction, not the request, so a retried transaction starts afresh.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Patient> claimedInThisTransaction() {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            return new HashMap<>();
+        }
+        Map<String, Patient> claimed = (Map<String, Patient>) TransactionSynchronizationManager.getResource(CLAIMED);
+        if (claimed == null) {
+            claimed = new HashMap<>();
+            TransactionSynchronizationManager.bindResource(CLAIMED, claimed);
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCompletion(int status) {
+                    TransactionSynchronizationManager.unbindResourceIfPossible(CLAIMED);
+                }
+            });
+        }
+        return claimed;
+    }
+
     private void refuseIfHeldByAnother(IBaseResource resource) {
         if (!(resource instanceof Patient patient)) {
             return;
@@ -76,9 +109,14 @@ public class OnePatientPerIdentifierInterceptor implements RestInterceptor {
         String self = patient.getIdElement().hasIdPart()
                 ? "Patient/" + patient.getIdElement().getIdPart()
                 : null;
+        Map<String, Patient> claimed = claimedInThisTransaction();
         for (Identifier identifier : patient.getIdentifier()) {
             if (!identifier.hasSystem() || !identifier.hasValue()) {
                 continue;
+            }
+            Patient claimant = claimed.putIfAbsent(identifier.getSystem() + "|" + identifier.getValue(), patient);
+            if (claimant != null && claimant != patient) {
+                throw DuplicatePatientIdentifier.twiceInOneTransaction(identifier.getSystem(), identifier.getValue());
             }
             SearchParameterMap holders = SearchParameterMap.newSynchronous(
                     Patient.SP_IDENTIFIER, new TokenParam(identifier.getSystem(), identifier.getValue()));

@@ -100,6 +100,33 @@ class OnePatientPerPersonnummerIT extends FhirIT {
     }
 
     @Test
+    void oneTransactionWithTwoPatientsOfOnePersonnummerStoresNeither() {
+        String personnummer = ContractFixture.personnummer();
+        Bundle transaction = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        for (String family : List.of("Först", "Andra")) {
+            transaction
+                    .addEntry()
+                    .setFullUrl("urn:uuid:" + java.util.UUID.randomUUID())
+                    .setResource(person(SwedishIdentifiers.PERSONNUMMER, personnummer, family))
+                    .getRequest()
+                    .setMethod(Bundle.HTTPVerb.POST)
+                    .setUrl("Patient");
+        }
+
+        Response response = fhir(transaction).when().post("/");
+
+        response.then().statusCode(409);
+        OperationOutcome.OperationOutcomeIssueComponent issue =
+                outcome(response).getIssueFirstRep();
+        assertThat(issue.getCode()).as(response.asString()).isEqualTo(IssueType.DUPLICATE);
+        assertThat(issue.getExpression()).extracting(e -> e.getValue()).containsExactly("Patient.identifier");
+        assertThat(issue.getDiagnostics())
+                .contains("Two Patients in this transaction have personnummer " + personnummer)
+                .doesNotContain("HAPI-");
+        assertThat(patientsWith(personnummer)).isEmpty();
+    }
+
+    @Test
     void thePatientItselfCanBeUpdatedAndOnceDeletedItsNumberIsFree() {
         String personnummer = ContractFixture.personnummer();
         Patient patient = person(SwedishIdentifiers.PERSONNUMMER, personnummer, "Först");
