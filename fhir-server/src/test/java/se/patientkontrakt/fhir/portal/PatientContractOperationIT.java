@@ -8,6 +8,7 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.SearchEntryMode;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.OperationDefinition;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Practitioner;
@@ -127,6 +128,20 @@ class PatientContractOperationIT extends FhirIT {
                     .contains(contract.patientId())
                     .doesNotContain(endedId);
         }
+    }
+
+    @Test
+    void aPatientWhoseNumberIsListedTwiceIsStillOnePatient() {
+        String personnummer = ContractFixture.personnummer();
+        Patient patient = new Patient();
+        patient.addIdentifier().setSystem(PERSONNUMMER).setValue(personnummer);
+        patient.addIdentifier().setSystem(PERSONNUMMER).setValue(personnummer).setUse(Identifier.IdentifierUse.OLD);
+        String id = create(patient);
+
+        Bundle view = read("/Patient/$patientkontrakt?identifier=" + PERSONNUMMER + "|" + personnummer, Bundle.class);
+
+        assertThat(view.getTotal()).isZero();
+        fhir().when().get("/Patient/" + id + "/$patientkontrakt").then().statusCode(200);
     }
 
     @Test
