@@ -54,8 +54,8 @@ public final class DuplicatePatientIdentifier {
             return Optional.empty();
         }
         return Optional.of(conflict("Another Patient with the same identifier was stored at the same moment by"
-                + " another request: one person is one Patient here, so this second Patient is not stored. Search Patient?identifier={system}|{value} and update the"
-                + " Patient found."));
+                + " another request: one person is one Patient here, so this second Patient is not stored."
+                + " Search Patient?identifier={system}|{value} and update the Patient found."));
     }
 
     /** {@code personnummer 191212121212}, or the identifier as {@code system|value}. */

@@ -179,10 +179,9 @@ class PatientContractOperation implements RestProvider {
         // makes each builder as a Spring bean, so one serves every load of the view.
         ISearchBuilder<JpaPid> loader = searchBuilders.newSearchBuilder("Patient", Patient.class);
         List<Resource> loaded = load(loader, keys, request);
-        Optional<Resource> patient = loaded.stream()
-                .filter(Patient.class::isInstance)
-                .filter(p -> p.getIdElement().getIdPart().equals(patientFhirId))
-                .findFirst();
+        // The only Patient among the keys; the others are contracts.
+        Optional<Resource> patient =
+                loaded.stream().filter(Patient.class::isInstance).findFirst();
         if (patient.isEmpty()) {
             return Optional.empty();
         }
