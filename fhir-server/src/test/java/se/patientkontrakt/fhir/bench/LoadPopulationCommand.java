@@ -47,6 +47,8 @@ public final class LoadPopulationCommand {
             options (all optional):
               --base-url URL      FHIR base URL of a running server (default http://localhost:8080/fhir)
               --count N           number of contracts, one patient each (default 1000)
+              --from I            send contracts I to N-1 only: go on with a load that stopped at I
+                                  (contract I's patient is syn<S>-I; default 0, every contract)
               --seed S            seed of the population; ids start with syn<S>- (default 42)
               --concurrency C     transactions in flight at once (default 4)
               --today YYYY-MM-DD  date that next steps and follow-ups are placed around (default: today)
@@ -80,15 +82,20 @@ public final class LoadPopulationCommand {
     public static void main(String[] args) throws InterruptedException {
         String baseUrl;
         int count;
+        int from;
         long seed;
         int concurrency;
         LocalDate today;
         Set<String> taken = new HashSet<>();
         try {
-            Options options =
-                    Options.parse(args, List.of("base-url", "count", "seed", "concurrency", "today", "besides"));
+            Options options = Options.parse(
+                    args, List.of("base-url", "count", "from", "seed", "concurrency", "today", "besides"));
             baseUrl = options.string("base-url", "http://localhost:8080/fhir");
             count = options.positive("count", 1000);
+            from = (int) options.number("from", 0);
+            if (from < 0 || from >= count) {
+                throw new Options.UsageException("--from must be at least 0 and below --count (" + count + ")");
+            }
             seed = options.number("seed", 42);
             concurrency = options.positive("concurrency", 4);
             today = options.date("today", LocalDate.now());
@@ -106,7 +113,7 @@ public final class LoadPopulationCommand {
             return;
         }
         SyntheticPopulation population = new SyntheticPopulation(seed, count, today, taken);
-        if (!new LoadPopulationCommand(URI.create(baseUrl), concurrency).load(population, seed)) {
+        if (!new LoadPopulationCommand(URI.create(baseUrl), concurrency).load(population, from, seed)) {
             System.exit(1);
         }
     }
@@ -126,7 +133,7 @@ public final class LoadPopulationCommand {
                 "--besides takes seed:count pairs, comma-separated (e.g. 42:100000), not '" + seedAndCount + "'");
     }
 
-    private boolean load(SyntheticPopulation population, long seed) throws InterruptedException {
+    private boolean load(SyntheticPopulation population, int from, long seed) throws InterruptedException {
         long started = System.nanoTime();
         List<Bundle> organizations = PopulationBundles.organizations(population, DIRECTORY_ENTRIES_PER_BUNDLE);
         List<Bundle> practitioners = PopulationBundles.practitioners(population, DIRECTORY_ENTRIES_PER_BUNDLE);
@@ -148,16 +155,17 @@ public final class LoadPopulationCommand {
         }
         double directorySeconds = (System.nanoTime() - started) / 1e9;
 
+        int sent = population.count() - from;
         System.err.printf(
-                "Contracts: %d for seed %d around %s, %d at a time%n",
-                population.count(), seed, population.today(), concurrency);
+                "Contracts: %d to %d of %d for seed %d around %s, %d at a time%n",
+                from, population.count() - 1, population.count(), seed, population.today(), concurrency);
         Stats contracts = new Stats();
         long contractsStarted = System.nanoTime();
-        try (ProgressBar bar = new ProgressBar("contracts", population.count())) {
+        try (ProgressBar bar = new ProgressBar("contracts", sent)) {
             new Batch(
-                            population.count(),
-                            i -> PopulationBundles.contract(population.contract(i)),
-                            i -> "contract " + i + " (Patient/syn" + seed + "-" + i + ")",
+                            sent,
+                            i -> PopulationBundles.contract(population.contract(from + i)),
+                            i -> "contract " + (from + i) + " (Patient/syn" + seed + "-" + (from + i) + ")",
                             bar,
                             false)
                     .run(concurrency, contracts);
@@ -170,21 +178,22 @@ public final class LoadPopulationCommand {
         System.out.printf(
                 "Directory: %d resources in %.1f s%n"
                         + "Loaded %d contracts (%d resources) into %s in %.1f s: %.1f contracts/s, %.1f resources/s%n"
-                        + "  transaction round trip: median %s ms, p95 %s ms, max %s ms (%d in flight)%n"
+                        + "  transaction round trip: median %s ms, p95 %s ms, p99 %s ms, max %s ms (%d in flight)%n"
                         + "  building and encoding the Bundles here: %.1f ms CPU per contract%n",
                 directory.resources.sum(),
                 directorySeconds,
-                population.count(),
+                sent,
                 resources,
                 base,
                 seconds,
-                population.count() / seconds,
+                sent / seconds,
                 resources / seconds,
                 Percentiles.millis(contracts.percentile(50)),
                 Percentiles.millis(contracts.percentile(95)),
+                Percentiles.millis(contracts.percentile(99)),
                 Percentiles.millis(contracts.percentile(100)),
                 concurrency,
-                contracts.buildNanos.sum() / 1e6 / population.count());
+                contracts.buildNanos.sum() / 1e6 / sent);
         return true;
     }
 
