@@ -5,6 +5,8 @@ import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.model.util.JpaConstants;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.jpa.searchparam.registry.SearchParamRegistryImpl;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
@@ -13,6 +15,7 @@ import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.CodeType;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.SearchParameter;
 import org.hl7.fhir.r4.model.StructureDefinition;
@@ -31,6 +34,12 @@ import org.springframework.stereotype.Component;
  *
  * <p>A definition is written only when it is missing or differs from the shipped one, so a
  * restart, or a second node starting beside the first, adds no versions.
+ *
+ * <p>Storing a SearchParameter makes HAPI start a REINDEX job over every resource of its base
+ * types, so that data stored before it is found by it. On a database that holds no such
+ * resource (the first start of a new installation) that job has nothing to do, yet it stays
+ * queued and then reindexes whatever is written next, beside the writes: a first bulk load ran
+ * alongside four such jobs. There, the SearchParameter is stored without one.
  */
 @Component
 class ConformanceInstaller {
@@ -102,7 +111,7 @@ class ConformanceInstaller {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private boolean storeIfChanged(IBaseResource resource) {
+    boolean storeIfChanged(IBaseResource resource) {
         IFhirResourceDao dao = daoRegistry.getResourceDao(resource);
         try {
             IBaseResource stored =
@@ -113,7 +122,30 @@ class ConformanceInstaller {
         } catch (ResourceNotFoundException | ResourceGoneException e) {
             // Not there yet: store it.
         }
-        dao.update(resource, new SystemRequestDetails());
+        SystemRequestDetails request = new SystemRequestDetails();
+        if (resource instanceof SearchParameter parameter && nothingToReindex(parameter)) {
+            request.getUserData().put(JpaConstants.SKIP_REINDEX_ON_UPDATE, Boolean.TRUE);
+        }
+        dao.update(resource, request);
+        return true;
+    }
+
+    /** Whether the database holds no resource that the SearchParameter applies to. */
+    private boolean nothingToReindex(SearchParameter parameter) {
+        for (CodeType base : parameter.getBase()) {
+            if (!daoRegistry.isResourceTypeSupported(base.getCode())) {
+                return false; // "Resource" and the like: every type; not worth looking.
+            }
+            SearchParameterMap any = SearchParameterMap.newSynchronous();
+            any.setLoadSynchronousUpTo(1);
+            if (!daoRegistry
+                    .getResourceDao(base.getCode())
+                    .search(any, new SystemRequestDetails())
+                    .getResources(0, 1)
+                    .isEmpty()) {
+                return false;
+            }
+        }
         return true;
     }
 
