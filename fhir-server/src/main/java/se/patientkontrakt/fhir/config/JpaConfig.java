@@ -5,6 +5,7 @@ import ca.uhn.fhir.batch2.jobs.reindex.ReindexAppCtx;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
+import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
 import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
 import ca.uhn.fhir.jpa.config.HapiJpaConfig;
 import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
@@ -13,6 +14,7 @@ import ca.uhn.fhir.jpa.migrate.DriverTypeEnum;
 import ca.uhn.fhir.jpa.migrate.HapiMigrator;
 import ca.uhn.fhir.jpa.migrate.tasks.HapiFhirJpaMigrationTasks;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
 import ca.uhn.fhir.jpa.model.entity.StorageSettings;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
 import ca.uhn.fhir.util.VersionEnum;
@@ -115,6 +117,15 @@ class JpaConfig {
         factory.setDataSource(dataSource);
         factory.setJpaProperties(hibernateProperties(driverType));
         return factory;
+    }
+
+    /** HAPI's id resolution, one id per query on H2 (see {@link OneByOneIdResolution}). */
+    @Bean
+    @Primary
+    IIdHelperService<JpaPid> oneByOneIdResolution(DataSourceProperties dataSourceProperties) {
+        return new OneByOneIdResolution(
+                DriverTypeEnum.fromDriverClassName(dataSourceProperties.determineDriverClassName())
+                        == DriverTypeEnum.H2_EMBEDDED);
     }
 
     @Bean
