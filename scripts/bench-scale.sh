@@ -10,6 +10,7 @@
 # Sizes default to 10000. The PostgreSQL database must exist and belong to the user
 # patientkontrakt (password patientkontrakt) on localhost:5432. Results go to OUT (default a new
 # directory under /tmp, printed first); each figure is in a file named after what it measured.
+# The server is fhir-server/target's jar, built if missing: rebuild it after a change.
 # DURATION (default 20 s), WARMUP_RUN (10 s) and NEW (1000 contracts) shorten a trial run.
 # To measure a database loaded before: LOADED (contracts of seed 42 already there), BESIDES (other
 # populations there, as ",seed:count,..."), SEED (the first seed for new contracts, default 43).

@@ -39,7 +39,7 @@ import org.springframework.stereotype.Component;
  * types, so that data stored before it is found by it. On a database that holds no such
  * resource (the first start of a new installation) that job has nothing to do, yet it stays
  * queued and then reindexes whatever is written next, beside the writes: a first bulk load ran
- * alongside four such jobs. There, the SearchParameter is stored without one.
+ * alongside eight such jobs. There, the SearchParameter is stored without one.
  */
 @Component
 class ConformanceInstaller {
