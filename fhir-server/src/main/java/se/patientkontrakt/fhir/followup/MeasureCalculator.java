@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.hl7.fhir.r4.model.SearchParameter;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -42,6 +44,11 @@ class MeasureCalculator {
      * Patient contracts in force in the period, with their patient: category
      * {@code patientkontrakt}, a status from {@link #IN_FORCE_STATUSES}, and a CarePlan.period
      * that overlaps the period (no period, or an open end, counts as overlapping).
+     *
+     * <p>The status is one lookup per status, not {@code HASH_VALUE IN (...)}: H2 answers an IN
+     * list on the first column of the (HASH_VALUE, RES_ID) index by reading every row with any of
+     * the statuses, for each contract, which made a measure take 21 s at 10,000 contracts (1.6 s
+     * this way) and grew with the square of their number.
      */
     private static final String CONTRACTS =
             """
@@ -52,12 +59,16 @@ class MeasureCalculator {
             WHERE r.RES_TYPE = 'CarePlan' AND r.RES_DELETED_AT IS NULL
               AND EXISTS (SELECT 1 FROM HFJ_SPIDX_TOKEN c
                           WHERE c.RES_ID = r.RES_ID AND c.HASH_SYS_AND_VALUE = :category)
-              AND EXISTS (SELECT 1 FROM HFJ_SPIDX_TOKEN st
-                          WHERE st.RES_ID = r.RES_ID AND st.HASH_VALUE IN (:statuses))
+              AND (%s)
               AND NOT EXISTS (SELECT 1 FROM HFJ_SPIDX_DATE pd
                               WHERE pd.RES_ID = r.RES_ID AND pd.HASH_IDENTITY = :period
                                 AND (pd.SP_VALUE_LOW_DATE_ORDINAL > :periodEnd
-                                     OR pd.SP_VALUE_HIGH_DATE_ORDINAL < :periodStart))""";
+                                     OR pd.SP_VALUE_HIGH_DATE_ORDINAL < :periodStart))"""
+                    .formatted(IntStream.range(0, IN_FORCE_STATUSES.size())
+                            .mapToObj(i -> "EXISTS (SELECT 1 FROM HFJ_SPIDX_TOKEN st%1$d WHERE st%1$d.RES_ID = r.RES_ID"
+                                            .formatted(i)
+                                    + " AND st%1$d.HASH_VALUE = :status%1$d)".formatted(i))
+                            .collect(Collectors.joining("\n                   OR ")));
 
     /** The care units of those contracts. */
     private static final String CONTRACT_UNITS =
@@ -154,12 +165,12 @@ class MeasureCalculator {
         Map<String, Object> parameters = new HashMap<>();
         parameters.put("category", tokenHash("CarePlan", "category", CAREPLAN_CATEGORY, "patientkontrakt"));
         parameters.put("sip", tokenHash("CarePlan", "category", TYPE_OF_CARE_PLAN, "SIP"));
-        parameters.put(
-                "statuses",
-                IN_FORCE_STATUSES.stream()
-                        .map(status -> ResourceIndexedSearchParamToken.calculateHashValue(
-                                partitionSettings, partition(), "CarePlan", "status", status))
-                        .toList());
+        for (int i = 0; i < IN_FORCE_STATUSES.size(); i++) {
+            parameters.put(
+                    "status" + i,
+                    ResourceIndexedSearchParamToken.calculateHashValue(
+                            partitionSettings, partition(), "CarePlan", "status", IN_FORCE_STATUSES.get(i)));
+        }
         parameters.put("period", identityHash("CarePlan", "date"));
         parameters.put("nextStepDue", identityHash("CarePlan", "next-step-due"));
         parameters.put("nextStepCompleted", identityHash("CarePlan", "next-step-completed"));
