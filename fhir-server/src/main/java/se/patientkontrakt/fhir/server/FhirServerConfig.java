@@ -19,11 +19,13 @@ import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.web.cors.CorsConfiguration;
 import se.patientkontrakt.fhir.config.CorsProperties;
 import se.patientkontrakt.fhir.config.FhirServerProperties;
@@ -106,6 +108,17 @@ class FhirServerConfig {
                 new FilterRegistrationBean<>(new RequestSizeLimitFilter(
                         fhirContext, properties.maxRequestSize().toBytes()));
         registration.addUrlPatterns(FHIR_PATH + "/*");
+        return registration;
+    }
+
+    @Bean
+    FilterRegistrationBean<NotReadyFilter> notReadyFilter(
+            FhirContext fhirContext, ApplicationAvailability availability) {
+        FilterRegistrationBean<NotReadyFilter> registration =
+                new FilterRegistrationBean<>(new NotReadyFilter(fhirContext, availability));
+        registration.addUrlPatterns(FHIR_PATH + "/*");
+        // Before anything else reads the request.
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;
     }
 

@@ -5,11 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestResourceComponent;
 import org.hl7.fhir.r4.model.CapabilityStatement.SystemRestfulInteraction;
 import org.hl7.fhir.r4.model.CapabilityStatement.TypeRestfulInteraction;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.context.ApplicationContext;
 import se.patientkontrakt.fhir.FhirIT;
 
 /** What the server says about itself: CapabilityStatement, OpenAPI, health, CORS. */
@@ -61,6 +67,44 @@ class ServerEndpointsIT extends FhirIT {
         assertThat(carePlan.getConditionalUpdate()).isTrue();
         assertThat(carePlan.getSearchInclude()).extracting(s -> s.getValue()).contains("CarePlan:subject");
         assertThat(carePlan.getSearchParam()).extracting(p -> p.getName()).contains("subject", "status", "category");
+    }
+
+    @Autowired
+    private ApplicationContext context;
+
+    @Test
+    void untilTheServerIsReadyEveryFhirRequestIsRefusedWith503AndNothingIsStored() {
+        String family = "NotYetReady" + System.nanoTime();
+        AvailabilityChangeEvent.publish(context, ReadinessState.REFUSING_TRAFFIC);
+        try {
+            Response metadata = fhir().when().get("/metadata");
+            metadata.then().statusCode(503).header("Retry-After", "5");
+            assertThat(parse(metadata, OperationOutcome.class)
+                            .getIssueFirstRep()
+                            .getDiagnostics())
+                    .contains("starting");
+            fhir(Fixtures.patient(family)).when().post("/Patient").then().statusCode(503);
+            // Liveness is not the FHIR endpoint's business: the health endpoint still answers.
+            given().basePath("/")
+                    .port(port)
+                    .when()
+                    .get("/actuator/health/liveness")
+                    .then()
+                    .statusCode(200);
+        } finally {
+            AvailabilityChangeEvent.publish(context, ReadinessState.ACCEPTING_TRAFFIC);
+        }
+        capabilities();
+        Bundle none = parse(
+                fhir().queryParam("family", family)
+                        .when()
+                        .get("/Patient")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .response(),
+                Bundle.class);
+        assertThat(none.getEntry()).isEmpty();
     }
 
     @Test
