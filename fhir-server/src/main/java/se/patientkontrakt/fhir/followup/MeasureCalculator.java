@@ -65,9 +65,9 @@ class MeasureCalculator {
                                 AND (pd.SP_VALUE_LOW_DATE_ORDINAL > :periodEnd
                                      OR pd.SP_VALUE_HIGH_DATE_ORDINAL < :periodStart))"""
                     .formatted(IntStream.range(0, IN_FORCE_STATUSES.size())
-                            .mapToObj(i -> "EXISTS (SELECT 1 FROM HFJ_SPIDX_TOKEN st%1$d WHERE st%1$d.RES_ID = r.RES_ID"
-                                            .formatted(i)
-                                    + " AND st%1$d.HASH_VALUE = :status%1$d)".formatted(i))
+                            .mapToObj(
+                                    "EXISTS (SELECT 1 FROM HFJ_SPIDX_TOKEN st%1$d WHERE st%1$d.RES_ID = r.RES_ID AND st%1$d.HASH_VALUE = :status%1$d)"
+                                            ::formatted)
                             .collect(Collectors.joining("\n                   OR ")));
 
     /** The care units of those contracts. */

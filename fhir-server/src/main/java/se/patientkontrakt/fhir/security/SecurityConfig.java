@@ -15,8 +15,6 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
-import org.hl7.fhir.r4.model.OperationOutcome;
-import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +41,7 @@ import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
+import se.patientkontrakt.fhir.server.OperationOutcomeWriter;
 
 /**
  * Who may call at all. With {@code spring.security.oauth2.resourceserver.jwt.issuer-uri} set,
@@ -229,21 +228,6 @@ class SecurityConfig {
                     .replaceAll("\\s", "");
             return (RSAPublicKey) KeyFactory.getInstance("RSA")
                     .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(pem)));
-        }
-    }
-
-    /** Writes the OperationOutcome a FHIR client expects on a refused request. */
-    record OperationOutcomeWriter(FhirContext fhirContext) {
-        void write(jakarta.servlet.http.HttpServletResponse response, IssueType type, String message)
-                throws IOException {
-            OperationOutcome outcome = new OperationOutcome();
-            outcome.addIssue().setSeverity(IssueSeverity.ERROR).setCode(type).setDiagnostics(message);
-            response.setContentType("application/fhir+json;charset=UTF-8");
-            response.getOutputStream()
-                    .write(fhirContext
-                            .newJsonParser()
-                            .encodeResourceToString(outcome)
-                            .getBytes(StandardCharsets.UTF_8));
         }
     }
 }

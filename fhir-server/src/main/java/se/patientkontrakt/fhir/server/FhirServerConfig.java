@@ -106,7 +106,8 @@ class FhirServerConfig {
             FhirContext fhirContext, FhirServerProperties properties) {
         FilterRegistrationBean<RequestSizeLimitFilter> registration =
                 new FilterRegistrationBean<>(new RequestSizeLimitFilter(
-                        fhirContext, properties.maxRequestSize().toBytes()));
+                        new OperationOutcomeWriter(fhirContext),
+                        properties.maxRequestSize().toBytes()));
         registration.addUrlPatterns(FHIR_PATH + "/*");
         return registration;
     }
@@ -115,7 +116,7 @@ class FhirServerConfig {
     FilterRegistrationBean<NotReadyFilter> notReadyFilter(
             FhirContext fhirContext, ApplicationAvailability availability) {
         FilterRegistrationBean<NotReadyFilter> registration =
-                new FilterRegistrationBean<>(new NotReadyFilter(fhirContext, availability));
+                new FilterRegistrationBean<>(new NotReadyFilter(new OperationOutcomeWriter(fhirContext), availability));
         registration.addUrlPatterns(FHIR_PATH + "/*");
         // Before anything else reads the request.
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);

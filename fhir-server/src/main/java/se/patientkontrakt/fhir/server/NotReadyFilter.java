@@ -1,15 +1,10 @@
 package se.patientkontrakt.fhir.server;
 
-import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.rest.api.Constants;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import org.hl7.fhir.r4.model.OperationOutcome;
-import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.ReadinessState;
@@ -29,11 +24,11 @@ class NotReadyFilter extends OncePerRequestFilter {
 
     static final int RETRY_AFTER_SECONDS = 5;
 
-    private final FhirContext fhirContext;
+    private final OperationOutcomeWriter outcomes;
     private final ApplicationAvailability availability;
 
-    NotReadyFilter(FhirContext fhirContext, ApplicationAvailability availability) {
-        this.fhirContext = fhirContext;
+    NotReadyFilter(OperationOutcomeWriter outcomes, ApplicationAvailability availability) {
+        this.outcomes = outcomes;
         this.availability = availability;
     }
 
@@ -44,16 +39,11 @@ class NotReadyFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        OperationOutcome outcome = new OperationOutcome();
-        outcome.addIssue()
-                .setSeverity(IssueSeverity.ERROR)
-                .setCode(IssueType.TRANSIENT)
-                .setDiagnostics("The server is starting and takes no requests yet; try again in " + RETRY_AFTER_SECONDS
-                        + " seconds");
         response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         response.setHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
-        response.setContentType(Constants.CT_FHIR_JSON_NEW);
-        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        response.getWriter().write(fhirContext.newJsonParser().encodeResourceToString(outcome));
+        outcomes.write(
+                response,
+                IssueType.TRANSIENT,
+                "The server is starting and takes no requests yet; try again in " + RETRY_AFTER_SECONDS + " seconds");
     }
 }

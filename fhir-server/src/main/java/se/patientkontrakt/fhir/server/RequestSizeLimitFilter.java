@@ -1,7 +1,5 @@
 package se.patientkontrakt.fhir.server;
 
-import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.server.exceptions.PayloadTooLargeException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -11,7 +9,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
@@ -25,11 +22,11 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 class RequestSizeLimitFilter extends OncePerRequestFilter {
 
-    private final FhirContext fhirContext;
+    private final OperationOutcomeWriter outcomes;
     private final long maxBytes;
 
-    RequestSizeLimitFilter(FhirContext fhirContext, long maxBytes) {
-        this.fhirContext = fhirContext;
+    RequestSizeLimitFilter(OperationOutcomeWriter outcomes, long maxBytes) {
+        this.outcomes = outcomes;
         this.maxBytes = maxBytes;
     }
 
@@ -50,6 +47,7 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
         return "Request body is larger than the limit of " + maxBytes + " bytes";
     }
 
+    /** The outcome HAPI answers with when a chunked body passes the limit while it reads it. */
     private static OperationOutcome tooLargeOutcome(String message) {
         OperationOutcome outcome = new OperationOutcome();
         outcome.addIssue()
@@ -60,11 +58,8 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
     }
 
     private void writeOutcome(HttpServletResponse response, String message) throws IOException {
-        OperationOutcome outcome = tooLargeOutcome(message);
         response.setStatus(PayloadTooLargeException.STATUS_CODE);
-        response.setContentType(Constants.CT_FHIR_JSON_NEW);
-        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        response.getWriter().write(fhirContext.newJsonParser().encodeResourceToString(outcome));
+        outcomes.write(response, IssueType.TOOLONG, message);
     }
 
     private static final class LimitedBodyRequest extends HttpServletRequestWrapper {
