@@ -22,24 +22,43 @@ import org.springframework.stereotype.Component;
  * log. This filter turns such an event into one INFO line (status and message) and lets every
  * other event through: an interceptor's 5xx, or any other exception, is still logged at ERROR
  * with its stack.
+ *
+ * <p>Logback holds one filter list for the whole JVM, and Spring Boot empties it whenever an
+ * application context starts (tests start several). So the filter is installed whenever a context
+ * creates it and is missing, and taken out only when the last context that asked for it closes:
+ * a context that closes does not take the filter away from one still running.
  */
 @Component
 public class ClientErrorLogFilter extends TurboFilter implements DisposableBean {
 
     static final String HAPI_INTERCEPTORS = BaseInterceptorService.class.getName();
 
+    static final String NAME = "patientkontrakt-client-errors";
+
     private static final org.slf4j.Logger log = LoggerFactory.getLogger(ClientErrorLogFilter.class);
+
+    /** Application contexts alive that created the filter; guarded by the class. */
+    private static int users;
 
     private final LoggerContext context;
 
     ClientErrorLogFilter() {
         ILoggerFactory factory = LoggerFactory.getILoggerFactory();
         this.context = factory instanceof LoggerContext logback ? logback : null;
+        setName(NAME);
+        start();
         if (context != null) {
-            setName("patientkontrakt-client-errors");
-            start();
-            context.addTurboFilter(this);
+            synchronized (ClientErrorLogFilter.class) {
+                users++;
+                if (!installed(context)) {
+                    context.addTurboFilter(this);
+                }
+            }
         }
+    }
+
+    static boolean installed(LoggerContext context) {
+        return context.getTurboFilterList().stream().anyMatch(f -> NAME.equals(f.getName()));
     }
 
     @Override
@@ -66,8 +85,11 @@ public class ClientErrorLogFilter extends TurboFilter implements DisposableBean 
     @Override
     public void destroy() {
         if (context != null) {
-            context.getTurboFilterList().remove(this);
-            stop();
+            synchronized (ClientErrorLogFilter.class) {
+                if (--users == 0) {
+                    context.getTurboFilterList().removeIf(f -> NAME.equals(f.getName()));
+                }
+            }
         }
     }
 }

@@ -68,6 +68,34 @@ class ClientErrorLogFilterTest {
         });
     }
 
+    /**
+     * Two application contexts in one JVM, as in the test suite: the second one's start empties
+     * Logback's filter list, and its end must not leave the first one's requests unfiltered.
+     */
+    @Test
+    void aContextThatClosesLeavesTheFilterToTheOneStillRunning() {
+        context.resetTurboFilterList(); // what Spring Boot does when the second context starts
+        ClientErrorLogFilter second = new ClientErrorLogFilter();
+        second.destroy();
+
+        hapi.error("Exception thrown by interceptor", new UnprocessableEntityException("CarePlan.subject: minimum 1"));
+
+        assertThat(logged.list).singleElement().satisfies(e -> assertThat(e.getLevel())
+                .isEqualTo(Level.INFO));
+        assertThat(ClientErrorLogFilter.installed(context)).isTrue();
+    }
+
+    @Test
+    void theLastContextToCloseTakesTheFilterOut() {
+        filter.destroy();
+        filter = new ClientErrorLogFilter(); // stopListening destroys it again
+
+        assertThat(ClientErrorLogFilter.installed(context)).isTrue();
+        filter.destroy();
+        assertThat(ClientErrorLogFilter.installed(context)).isFalse();
+        filter = new ClientErrorLogFilter();
+    }
+
     @Test
     void otherLoggersAreLeftAlone() {
         Logger other = context.getLogger("se.patientkontrakt.fhir.somewhere");
