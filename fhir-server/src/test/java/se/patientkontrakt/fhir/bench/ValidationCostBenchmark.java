@@ -50,7 +50,7 @@ class ValidationCostBenchmark {
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final String CONTRACT = "CarePlan/goran-karlsson-patientkontrakt";
     private static final String BUNDLE = "conformance/examples/Bundle-goran-karlsson-transaction.json";
-    private static final int WARM_UP = 50;
+    private static final int WARM_UP = Integer.getInteger("bench.warm-up", 50);
     private static final int WRITES = Integer.getInteger("bench.writes", 300);
     private static final int TRANSACTIONS = Integer.getInteger("bench.transactions", 30);
 
