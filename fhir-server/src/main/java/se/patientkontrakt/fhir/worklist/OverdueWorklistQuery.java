@@ -158,8 +158,13 @@ class OverdueWorklistQuery {
 
     /**
      * Up to {@code rows} index rows in date order (the contract's id, repeated when a contract
-     * has several open next steps before the bound), earliest first; ties by key, so pages are
-     * stable.
+     * has several open next steps before the bound), earliest first; ties by the end of the
+     * value and then by key, so pages are stable.
+     *
+     * <p>The order names the columns of HAPI's index on (hash, low, high, key) from the first:
+     * only then does H2 read that index in order and stop after the rows asked for. Ordered by
+     * date and key alone, H2 read every row up to the bound by the ordinal index and sorted them
+     * (22,088 rows at 100,000 contracts, against 64; the work list took 400 ms).
      *
      * <p>The values are written into the SQL, not bound: they are numbers computed here, never
      * text from the request, and PostgreSQL plans a prepared statement with parameters (as the
@@ -177,7 +182,7 @@ class OverdueWorklistQuery {
                     .append(walk.statusHashes().stream().map(String::valueOf).collect(Collectors.joining(", ")))
                     .append("))");
         }
-        sql.append(" ORDER BY d.SP_VALUE_LOW ASC, d.RES_ID ASC FETCH FIRST ")
+        sql.append(" ORDER BY d.HASH_IDENTITY, d.SP_VALUE_LOW, d.SP_VALUE_HIGH, d.RES_ID FETCH FIRST ")
                 .append(rows)
                 .append(" ROWS ONLY");
         List<?> found = entityManager.createNativeQuery(sql.toString()).getResultList();
