@@ -323,7 +323,7 @@ class PatientContractOperation implements RestProvider {
     }
 
     /** What {@code status=active&category=pk-careplan-category|patientkontrakt} matches. */
-    static boolean isActiveContract(CarePlan plan) {
+    private static boolean isActiveContract(CarePlan plan) {
         return plan.getStatus() == CarePlan.CarePlanStatus.ACTIVE
                 && plan.getCategory().stream()
                         .flatMap(category -> category.getCoding().stream())

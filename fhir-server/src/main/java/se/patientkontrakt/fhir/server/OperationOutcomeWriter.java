@@ -15,13 +15,19 @@ import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 public record OperationOutcomeWriter(FhirContext fhirContext) {
 
     public void write(HttpServletResponse response, IssueType type, String message) throws IOException {
-        OperationOutcome outcome = new OperationOutcome();
-        outcome.addIssue().setSeverity(IssueSeverity.ERROR).setCode(type).setDiagnostics(message);
+        OperationOutcome outcome = error(type, message);
         response.setContentType("application/fhir+json;charset=UTF-8");
         response.getOutputStream()
                 .write(fhirContext
                         .newJsonParser()
                         .encodeResourceToString(outcome)
                         .getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** An OperationOutcome of one error issue. */
+    public static OperationOutcome error(IssueType type, String message) {
+        OperationOutcome outcome = new OperationOutcome();
+        outcome.addIssue().setSeverity(IssueSeverity.ERROR).setCode(type).setDiagnostics(message);
+        return outcome;
     }
 }

@@ -9,8 +9,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import org.hl7.fhir.r4.model.OperationOutcome;
-import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -45,16 +43,6 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
 
     private String tooLargeMessage() {
         return "Request body is larger than the limit of " + maxBytes + " bytes";
-    }
-
-    /** The outcome HAPI answers with when a chunked body passes the limit while it reads it. */
-    private static OperationOutcome tooLargeOutcome(String message) {
-        OperationOutcome outcome = new OperationOutcome();
-        outcome.addIssue()
-                .setSeverity(IssueSeverity.ERROR)
-                .setCode(IssueType.TOOLONG)
-                .setDiagnostics(message);
-        return outcome;
     }
 
     private void writeOutcome(HttpServletResponse response, String message) throws IOException {
@@ -118,7 +106,7 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
             count += n;
             if (count > maxBytes) {
                 PayloadTooLargeException tooLarge = new PayloadTooLargeException(message);
-                tooLarge.setOperationOutcome(tooLargeOutcome(message));
+                tooLarge.setOperationOutcome(OperationOutcomeWriter.error(IssueType.TOOLONG, message));
                 throw tooLarge;
             }
         }
