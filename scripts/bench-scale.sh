@@ -61,10 +61,10 @@ start() { # validation on or off, log name
             SPRING_DATASOURCE_URL="jdbc:postgresql://localhost:5432/$pg_name" \
             SPRING_DATASOURCE_USERNAME=patientkontrakt SPRING_DATASOURCE_PASSWORD=patientkontrakt \
             java -Xmx1g -jar "$jar" --server.port="$port" --patientkontrakt.data-dir="$data_dir" \
-            --patientkontrakt.validation.enabled="$1" >"$out/server-$2.log" 2>&1 &
+            --patientkontrakt.validation.benchmark-without-profiles="$( [ "$1" = true ] && echo false || echo true )" >"$out/server-$2.log" 2>&1 &
     else
         java -Xmx1g -jar "$jar" --server.port="$port" --patientkontrakt.data-dir="$data_dir" \
-            --patientkontrakt.validation.enabled="$1" >"$out/server-$2.log" 2>&1 &
+            --patientkontrakt.validation.benchmark-without-profiles="$( [ "$1" = true ] && echo false || echo true )" >"$out/server-$2.log" 2>&1 &
     fi
     server=$!
     for _ in $(seq 1 300); do

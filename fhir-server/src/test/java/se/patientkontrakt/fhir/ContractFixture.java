@@ -18,7 +18,7 @@ import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
-import se.patientkontrakt.fhir.conformance.SwedishIdentifiers;
+import se.patientkontrakt.fhir.contract.SwedishIdentifiers;
 
 /**
  * A complete, valid patient contract for tests: a copy of Göran Karlsson's example transaction

@@ -35,6 +35,7 @@ import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.security.AccessControlEnabled;
 import se.patientkontrakt.fhir.security.AccessToken;
 import se.patientkontrakt.fhir.security.PatientData;
+import se.patientkontrakt.fhir.server.HookOrder;
 import se.patientkontrakt.fhir.server.RestInterceptor;
 
 /**
@@ -83,7 +84,12 @@ public class AccessLogInterceptor implements RestInterceptor {
         this.patientData = new PatientData(fhirContext);
     }
 
-    @Hook(value = Pointcut.STORAGE_PRESHOW_RESOURCES, order = -50)
+    /**
+     * What a request reached, noted after the patient boundary has withheld what the patient may
+     * not see but before the authorization rules (order 0) may refuse the request: a refused attempt
+     * is then logged against the patient whose data it reached.
+     */
+    @Hook(value = Pointcut.STORAGE_PRESHOW_RESOURCES, order = HookOrder.ACCESS + 50)
     void collectShown(IPreResourceShowDetails details, RequestDetails request) {
         for (int i = 0; i < details.size(); i++) {
             IBaseResource resource = details.getResource(i);
@@ -95,7 +101,7 @@ public class AccessLogInterceptor implements RestInterceptor {
         }
     }
 
-    @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = 1000)
+    @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = HookOrder.EFFECTS + 10)
     void logReads(RequestDetails request) {
         Map<String, Set<String>> shown = shown(request);
         if (shown.isEmpty() || request.getUserData().containsKey(LOGGED)) {
@@ -113,12 +119,12 @@ public class AccessLogInterceptor implements RestInterceptor {
                 null)));
     }
 
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+    @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED, order = HookOrder.EFFECTS + 10)
     void logCreate(IBaseResource resource, RequestDetails request) {
         logWrite(request, resource, AuditEventAction.C, "create");
     }
 
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+    @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED, order = HookOrder.EFFECTS + 10)
     void logUpdate(IBaseResource previous, IBaseResource updated, RequestDetails request) {
         logWrite(
                 request,
@@ -127,7 +133,7 @@ public class AccessLogInterceptor implements RestInterceptor {
                 request.getRestOperationType() == RestOperationTypeEnum.PATCH ? "patch" : "update");
     }
 
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED)
+    @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED, order = HookOrder.EFFECTS + 10)
     void logDelete(IBaseResource resource, RequestDetails request) {
         logWrite(request, resource, AuditEventAction.D, "delete");
     }
@@ -142,7 +148,7 @@ public class AccessLogInterceptor implements RestInterceptor {
         }
     }
 
-    @Hook(Pointcut.SERVER_HANDLE_EXCEPTION)
+    @Hook(value = Pointcut.SERVER_HANDLE_EXCEPTION, order = HookOrder.EFFECTS + 10)
     boolean logFailure(RequestDetails request, BaseServerResponseException exception) {
         if (request.getUserData().containsKey(LOGGED)) {
             return true;

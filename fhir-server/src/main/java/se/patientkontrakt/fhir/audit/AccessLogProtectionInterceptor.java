@@ -7,6 +7,7 @@ import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.server.HookOrder;
 import se.patientkontrakt.fhir.server.RestInterceptor;
 
 /**
@@ -22,17 +23,17 @@ class AccessLogProtectionInterceptor implements RestInterceptor {
     private static final String MESSAGE =
             "AuditEvents are the server's access log: they cannot be created, changed or deleted through the API";
 
-    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = HookOrder.ACCESS + 10)
     void create(IBaseResource resource) {
         refuseAuditEvent(resource);
     }
 
-    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = HookOrder.ACCESS + 10)
     void update(IBaseResource previous, IBaseResource updated) {
         refuseAuditEvent(previous);
     }
 
-    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED, order = HookOrder.ACCESS + 10)
     void delete(IBaseResource resource) {
         refuseAuditEvent(resource);
     }

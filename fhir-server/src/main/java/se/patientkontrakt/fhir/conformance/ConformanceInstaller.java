@@ -1,7 +1,6 @@
 package se.patientkontrakt.fhir.conformance;
 
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
@@ -24,13 +23,16 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationStartedEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.contract.ConformanceResources;
+import se.patientkontrakt.fhir.hapi.ContractValidator;
 
 /**
- * At start-up, before the server reports itself ready: turns on write validation, stores the
+ * At start-up, before the server reports itself ready: prepares the validator, stores the
  * patient-contract definitions as FHIR resources (StructureDefinitions with their generated
- * snapshots, SearchParameters, the OperationDefinition, CodeSystems, ValueSets, NamingSystems) so that {@code GET /fhir/StructureDefinition}
- * and HAPI's terminology operations serve them, and loads the example contracts when
- * {@code patientkontrakt.demo.load-examples} is on.
+ * snapshots, SearchParameters, OperationDefinitions, Measures, CodeSystems, ValueSets,
+ * NamingSystems) so that {@code GET /fhir/StructureDefinition} and HAPI's terminology operations
+ * serve them, and loads the example contracts when {@code patientkontrakt.demo.load-examples} is
+ * on. Until then the server answers every FHIR request with 503 ({@code NotReadyFilter}).
  *
  * <p>A definition is written only when it is missing or differs from the shipped one, so a
  * restart, or a second node starting beside the first, adds no versions.
@@ -49,8 +51,6 @@ class ConformanceInstaller {
     private final FhirContext fhirContext;
     private final ConformanceResources conformance;
     private final ContractValidator validator;
-    private final ProfileValidationInterceptor validation;
-    private final IInterceptorService interceptors;
     private final DaoRegistry daoRegistry;
     private final IFhirSystemDao<Bundle, ?> systemDao;
     private final ISearchParamRegistry searchParamRegistry;
@@ -60,8 +60,6 @@ class ConformanceInstaller {
             FhirContext fhirContext,
             ConformanceResources conformance,
             ContractValidator validator,
-            ProfileValidationInterceptor validation,
-            IInterceptorService interceptors,
             DaoRegistry daoRegistry,
             IFhirSystemDao<Bundle, ?> systemDao,
             ISearchParamRegistry searchParamRegistry,
@@ -69,8 +67,6 @@ class ConformanceInstaller {
         this.fhirContext = fhirContext;
         this.conformance = conformance;
         this.validator = validator;
-        this.validation = validation;
-        this.interceptors = interceptors;
         this.daoRegistry = daoRegistry;
         this.systemDao = systemDao;
         this.searchParamRegistry = searchParamRegistry;
@@ -79,7 +75,6 @@ class ConformanceInstaller {
 
     @EventListener(ApplicationStartedEvent.class)
     void install() {
-        interceptors.registerInterceptor(validation);
         validator.prepare();
         long started = System.currentTimeMillis();
         int written = 0;

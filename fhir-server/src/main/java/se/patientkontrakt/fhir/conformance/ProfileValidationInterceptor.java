@@ -3,12 +3,7 @@ package se.patientkontrakt.fhir.conformance;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
-import java.time.LocalDate;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,96 +11,61 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.BooleanType;
-import org.hl7.fhir.r4.model.CarePlan;
-import org.hl7.fhir.r4.model.CareTeam;
-import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
-import org.hl7.fhir.r4.model.Patient;
-import org.hl7.fhir.r4.model.Reference;
 import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.contract.Vocabulary;
+import se.patientkontrakt.fhir.hapi.ContractValidator;
+import se.patientkontrakt.fhir.server.HookOrder;
+import se.patientkontrakt.fhir.server.StorageInterceptor;
 
 /**
- * Refuses, with 422 Unprocessable Entity, every write that breaks the patient-contract rules:
+ * Refuses, with 422 Unprocessable Entity, every write that does not conform to the
+ * patient-contract profiles:
  *
  * <ul>
  *   <li>a resource of a type listed in {@code patientkontrakt.validation.required-profiles} that
  *       does not declare one of its profiles;
  *   <li>a resource that declares (or must declare) one of our profiles and does not conform
- *       (cardinalities, bindings, slices and the pk-* invariants);
- *   <li>a Patient whose personnummer or samordningsnummer has an impossible date or a wrong Luhn
- *       check digit (legacy OID systems are accepted and stored under HL7 Sweden's URIs);
- *   <li>a contract that says the patient wants help coordinating care while its care team has no
- *       active fast vårdkontakt (invariant pk-6, checked here across resources because the
- *       CareTeam is stored on its own).
+ *       (cardinalities, bindings, slices and the pk-* invariants).
  * </ul>
  *
- * Registered with HAPI's storage interceptor service, so REST writes, transactions and the
- * server's own loaders all pass through it. Every hook runs inside the write's database
- * transaction: a refusal stores nothing, and a refused entry fails its whole transaction Bundle.
+ * <p>The contract's rules beyond the profiles (personnummer, pk-6 across resources) are
+ * {@code contract/ContractRulesInterceptor}'s, and hold whatever this one is set to. A storage
+ * interceptor, so REST writes, transactions and the server's own loaders all pass through it, just
+ * before commit, when references inside a transaction Bundle point at the ids they were stored
+ * under: a refusal stores nothing, and a refused entry fails its whole transaction Bundle.
+ * {@code patientkontrakt.validation.benchmark-without-profiles=true} turns it off, to measure what it
+ * costs; nothing else.
  */
 @Component
 @Interceptor
-public class ProfileValidationInterceptor {
+public class ProfileValidationInterceptor implements StorageInterceptor {
 
-    static final String WANTS_COORDINATION_HELP =
-            ConformanceResources.CANONICAL_BASE + "/StructureDefinition/pk-wants-coordination-help";
-    static final String FAST_KONTAKT_SYSTEM =
-            "https://terminologitjansten.inera.se/inera-kodverksforvaltning/kodverk/kv_typ_av_fast_kontakt";
-    private static final Set<String> FAST_VARDKONTAKT_CODES = Set.of("1", "4");
     private static final Pattern PATH_IN_MESSAGE = Pattern.compile("([A-Z][A-Za-z]+(?:\\.[a-zA-Z\\[\\]0-9]+)+): ");
 
     private final ContractValidator validator;
     private final ValidationProperties properties;
-    private final DaoRegistry daoRegistry;
 
-    ProfileValidationInterceptor(
-            ContractValidator validator, ValidationProperties properties, DaoRegistry daoRegistry) {
+    ProfileValidationInterceptor(ContractValidator validator, ValidationProperties properties) {
         this.validator = validator;
         this.properties = properties;
-        this.daoRegistry = daoRegistry;
     }
 
-    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
-    void beforeCreate(IBaseResource resource) {
-        checkIdentifiers(resource);
-    }
-
-    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
-    void beforeUpdate(IBaseResource previous, IBaseResource resource) {
-        checkIdentifiers(resource);
-    }
-
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED)
+    @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED, order = HookOrder.CONTENT + 10)
     void beforeCommitOfCreate(IBaseResource resource) {
         checkConformance(resource);
     }
 
-    @Hook(Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED)
+    @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED, order = HookOrder.CONTENT + 10)
     void beforeCommitOfUpdate(IBaseResource previous, IBaseResource resource) {
         checkConformance(resource);
     }
 
-    /**
-     * Before storage, while the resource may still be changed: legacy identifier systems are
-     * mapped, and personal numbers are checked.
-     */
-    void checkIdentifiers(IBaseResource resource) {
-        if (properties.enabled() && resource instanceof Patient patient) {
-            List<OperationOutcome.OperationOutcomeIssueComponent> issues = new ArrayList<>();
-            checkPersonalNumbers(patient, issues);
-            refuseIfAny(issues);
-        }
-    }
-
-    /**
-     * Just before commit, when references inside a transaction Bundle have been resolved to the
-     * ids they were stored under: the profiles, and the cross-resource rule.
-     */
+    /** The profiles the resource declares or must declare. */
     void checkConformance(IBaseResource resource) {
-        if (!properties.enabled()) {
+        if (!properties.validateProfiles()) {
             return;
         }
         List<OperationOutcome.OperationOutcomeIssueComponent> issues = new ArrayList<>();
@@ -116,13 +76,6 @@ public class ProfileValidationInterceptor {
                 issues.add(issue(IssueType.PROCESSING, elementPath(problem), problem.message()));
             }
         }
-        if (issues.isEmpty() && resource instanceof CarePlan plan) {
-            checkCoordinationHelp(plan, issues);
-        }
-        refuseIfAny(issues);
-    }
-
-    private void refuseIfAny(List<OperationOutcome.OperationOutcomeIssueComponent> issues) {
         if (!issues.isEmpty()) {
             OperationOutcome outcome = new OperationOutcome();
             outcome.setIssue(issues);
@@ -144,69 +97,8 @@ public class ProfileValidationInterceptor {
                             + "; it declares " + (declared.isEmpty() ? "none" : declared)));
             return Set.of();
         }
-        declared.removeIf(url -> !url.startsWith(ConformanceResources.CANONICAL_BASE + "/"));
+        declared.removeIf(url -> !url.startsWith(Vocabulary.CANONICAL_BASE + "/"));
         return declared;
-    }
-
-    private static void checkPersonalNumbers(
-            Patient patient, List<OperationOutcome.OperationOutcomeIssueComponent> issues) {
-        for (int i = 0; i < patient.getIdentifier().size(); i++) {
-            Identifier identifier = patient.getIdentifier().get(i);
-            if (!SwedishIdentifiers.isPersonalNumberSystem(identifier.getSystem())) {
-                continue;
-            }
-            identifier.setSystem(SwedishIdentifiers.canonicalSystem(identifier.getSystem()));
-            int index = i;
-            SwedishIdentifiers.problem(identifier.getSystem(), identifier.getValue())
-                    .ifPresent(problem ->
-                            issues.add(issue(IssueType.VALUE, "Patient.identifier[" + index + "].value", problem)));
-        }
-    }
-
-    private void checkCoordinationHelp(CarePlan plan, List<OperationOutcome.OperationOutcomeIssueComponent> issues) {
-        boolean wantsHelp = plan.getExtensionsByUrl(WANTS_COORDINATION_HELP).stream()
-                .anyMatch(e -> e.getValue() instanceof BooleanType b && b.booleanValue());
-        if (!wantsHelp) {
-            return;
-        }
-        boolean hasFastVardkontakt = plan.getCareTeam().stream().anyMatch(this::holdsActiveFastVardkontakt);
-        if (!hasFastVardkontakt) {
-            issues.add(
-                    issue(
-                            IssueType.INVARIANT,
-                            "CarePlan.careTeam",
-                            "pk-6: The patient wants help to coordinate their care (pk-wants-coordination-help = true),"
-                                    + " so the care team must hold an active fast vårdkontakt (kv_typ_av_fast_kontakt 1 or 4)"));
-        }
-    }
-
-    private boolean holdsActiveFastVardkontakt(Reference reference) {
-        CareTeam team;
-        if (reference.getResource() instanceof CareTeam contained) {
-            team = contained;
-        } else if (reference.getReferenceElement().hasIdPart()
-                && "CareTeam".equals(reference.getReferenceElement().getResourceType())) {
-            try {
-                team = daoRegistry.getResourceDao(CareTeam.class).read(reference.getReferenceElement());
-            } catch (ResourceNotFoundException | ResourceGoneException e) {
-                return false;
-            }
-        } else {
-            return false;
-        }
-        LocalDate today = LocalDate.now(ZoneId.of("Europe/Stockholm"));
-        return team.getParticipant().stream()
-                .filter(p -> p.getRole().stream()
-                        .flatMap(role -> role.getCoding().stream())
-                        .anyMatch(c -> FAST_KONTAKT_SYSTEM.equals(c.getSystem())
-                                && FAST_VARDKONTAKT_CODES.contains(c.getCode())))
-                .anyMatch(p -> !p.getPeriod().hasEnd()
-                        || !p.getPeriod()
-                                .getEnd()
-                                .toInstant()
-                                .atZone(ZoneId.of("Europe/Stockholm"))
-                                .toLocalDate()
-                                .isBefore(today));
     }
 
     /**

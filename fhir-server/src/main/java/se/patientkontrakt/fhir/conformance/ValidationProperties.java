@@ -8,10 +8,19 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Profile validation on write ({@code patientkontrakt.validation.*}).
  *
- * @param enabled validate writes at all (turn off only to measure what validation costs)
  * @param requiredProfiles resource type to the profiles one of which every resource of that type
  *     must declare and conform to, e.g. {@code CarePlan: [pk-patientkontrakt, pk-annan-plan]}
+ * @param benchmarkWithoutProfiles a benchmark switch, never for production: {@code true} skips the
+ *     profile validation of writes so that its cost can be measured against a server that does it.
+ *     The contract's other rules (personnummer and samordningsnummer, one Patient per identifier,
+ *     pk-6) hold either way
  */
 @ConfigurationProperties("patientkontrakt.validation")
 public record ValidationProperties(
-        @DefaultValue("true") boolean enabled, @DefaultValue Map<String, List<String>> requiredProfiles) {}
+        @DefaultValue Map<String, List<String>> requiredProfiles,
+        @DefaultValue("false") boolean benchmarkWithoutProfiles) {
+
+    boolean validateProfiles() {
+        return !benchmarkWithoutProfiles;
+    }
+}

@@ -27,6 +27,7 @@ import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.UriType;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.hapi.ContractValidator;
 import se.patientkontrakt.fhir.server.RestProvider;
 
 /**

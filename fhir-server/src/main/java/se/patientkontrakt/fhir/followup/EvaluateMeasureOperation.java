@@ -13,7 +13,6 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.HashMap;
@@ -37,11 +36,14 @@ import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.StringType;
 import org.springframework.stereotype.Component;
-import se.patientkontrakt.fhir.conformance.SwedishIdentifiers;
-import se.patientkontrakt.fhir.followup.FollowUpMeasure.Scoring;
-import se.patientkontrakt.fhir.followup.MeasureCalculator.Count;
-import se.patientkontrakt.fhir.followup.MeasureCalculator.MeasureCounts;
-import se.patientkontrakt.fhir.followup.MeasureCalculator.UnitCount;
+import se.patientkontrakt.fhir.contract.SwedishIdentifiers;
+import se.patientkontrakt.fhir.contract.Vocabulary;
+import se.patientkontrakt.fhir.hapi.FollowUpMeasure;
+import se.patientkontrakt.fhir.hapi.FollowUpMeasure.Scoring;
+import se.patientkontrakt.fhir.hapi.MeasureCalculator;
+import se.patientkontrakt.fhir.hapi.MeasureCalculator.Count;
+import se.patientkontrakt.fhir.hapi.MeasureCalculator.MeasureCounts;
+import se.patientkontrakt.fhir.hapi.MeasureCalculator.UnitCount;
 import se.patientkontrakt.fhir.server.RestProvider;
 
 /**
@@ -67,9 +69,8 @@ class EvaluateMeasureOperation implements RestProvider {
     static final String MEASURE_POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population";
 
     /** Today's date for "has passed" is the date in Sweden. */
-    private static final ZoneId SWEDEN = ZoneId.of("Europe/Stockholm");
-
     private final DaoRegistry daoRegistry;
+
     private final MeasureCalculator calculator;
 
     EvaluateMeasureOperation(DaoRegistry daoRegistry, MeasureCalculator calculator) {
@@ -102,7 +103,8 @@ class EvaluateMeasureOperation implements RestProvider {
         }
         int age = minimumAge(computed, value(minimumAge));
 
-        MeasureCounts counts = calculator.calculate(computed, period, age, LocalDate.now(SWEDEN));
+        MeasureCounts counts =
+                calculator.calculate(computed, period.start(), period.end(), age, LocalDate.now(Vocabulary.SWEDEN));
         return report(measure, computed, period, counts, request);
     }
 

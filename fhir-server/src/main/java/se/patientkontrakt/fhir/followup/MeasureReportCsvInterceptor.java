@@ -18,6 +18,7 @@ import org.hl7.fhir.r4.model.MeasureReport.MeasureReportGroupComponent;
 import org.hl7.fhir.r4.model.MeasureReport.StratifierGroupComponent;
 import org.hl7.fhir.r4.model.Quantity;
 import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.server.HookOrder;
 import se.patientkontrakt.fhir.server.RestInterceptor;
 
 /**
@@ -47,7 +48,7 @@ class MeasureReportCsvInterceptor implements RestInterceptor {
             "numerator",
             "score");
 
-    @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
+    @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = HookOrder.PRESENTATION + 50)
     boolean writeCsv(RequestDetails request, IBaseResource resource, HttpServletResponse response) throws IOException {
         if (!(resource instanceof MeasureReport report) || !wantsCsv(request)) {
             return true;

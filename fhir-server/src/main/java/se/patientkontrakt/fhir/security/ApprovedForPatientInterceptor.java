@@ -8,10 +8,10 @@ import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CarePlan;
-import org.hl7.fhir.r4.model.Extension;
 import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.contract.PatientsPart;
+import se.patientkontrakt.fhir.server.HookOrder;
 import se.patientkontrakt.fhir.server.RestInterceptor;
 
 /**
@@ -26,17 +26,14 @@ import se.patientkontrakt.fhir.server.RestInterceptor;
 @Interceptor
 class ApprovedForPatientInterceptor implements RestInterceptor {
 
-    static final String APPROVED_FOR_PATIENT =
-            "https://patientkontrakt.se/fhir/StructureDefinition/pk-approved-for-patient";
-
-    @Hook(value = Pointcut.STORAGE_PRESHOW_RESOURCES, order = -100)
+    @Hook(value = Pointcut.STORAGE_PRESHOW_RESOURCES, order = HookOrder.ACCESS + 10)
     void hideUnapprovedPlans(IPreResourceShowDetails details, RequestDetails request) {
         if (AccessToken.current().filter(AccessToken::patientToken).isEmpty()) {
             return;
         }
         for (int i = 0; i < details.size(); i++) {
             IBaseResource resource = details.getResource(i);
-            if (resource instanceof CarePlan plan && !isApprovedForPatient(plan)) {
+            if (resource instanceof CarePlan plan && !PatientsPart.isApprovedForPatient(plan)) {
                 RestOperationTypeEnum operation = request.getRestOperationType();
                 if (operation == RestOperationTypeEnum.READ || operation == RestOperationTypeEnum.VREAD) {
                     throw new ResourceNotFoundException(plan.getIdElement().toUnqualifiedVersionless());
@@ -44,12 +41,5 @@ class ApprovedForPatientInterceptor implements RestInterceptor {
                 details.setResource(i, null);
             }
         }
-    }
-
-    static boolean isApprovedForPatient(CarePlan plan) {
-        Extension approved = plan.getExtensionByUrl(APPROVED_FOR_PATIENT);
-        return approved != null
-                && approved.getValue() instanceof BooleanType value
-                && Boolean.TRUE.equals(value.getValue());
     }
 }

@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.security.SmartScope.Interaction;
+import se.patientkontrakt.fhir.server.HookOrder;
 import se.patientkontrakt.fhir.server.RestInterceptor;
 
 /**
@@ -28,17 +29,17 @@ class ScopeInteractionInterceptor implements RestInterceptor {
         this.fhirContext = fhirContext;
     }
 
-    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = HookOrder.ACCESS + 20)
     void create(IBaseResource resource) {
         require(resource, Interaction.CREATE, "create");
     }
 
-    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = HookOrder.ACCESS + 20)
     void update(IBaseResource previous, IBaseResource updated) {
         require(updated, Interaction.UPDATE, "update");
     }
 
-    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED, order = HookOrder.ACCESS + 20)
     void delete(IBaseResource resource) {
         require(resource, Interaction.DELETE, "delete");
     }

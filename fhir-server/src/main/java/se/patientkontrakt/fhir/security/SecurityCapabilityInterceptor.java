@@ -12,6 +12,7 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.UriType;
 import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.server.HookOrder;
 import se.patientkontrakt.fhir.server.RestInterceptor;
 
 /**
@@ -32,7 +33,7 @@ class SecurityCapabilityInterceptor implements RestInterceptor {
         this.properties = properties;
     }
 
-    @Hook(Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED)
+    @Hook(value = Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED, order = HookOrder.CONTENT + 60)
     void describeSecurity(IBaseConformance generated) {
         if (!(generated instanceof CapabilityStatement capabilities)) {
             return;

@@ -12,7 +12,6 @@ import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -27,15 +26,13 @@ import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.TransactionSystemException;
-import se.patientkontrakt.fhir.conformance.DuplicatePatientIdentifier;
 
 /**
- * Gives every failed request the HTTP status the FHIR spec names and nothing internal.
+ * Gives every failed request the HTTP status the FHIR spec names and nothing internal. It runs
+ * last of the hooks that translate errors: a feature that says its own refusals in its own words
+ * does so at an earlier order.
  *
  * <ul>
- *   <li>A second Patient with an identifier another Patient holds, where the database's unique
- *       index rather than our own look-up stopped it, gets 409 Conflict in words that say so
- *       ({@link DuplicatePatientIdentifier}); HAPI says 409 with a message about index constraints.
  *   <li>A value the client sent that HAPI cannot parse (for example {@code birthdate=notadate})
  *       surfaces as HAPI's {@link DataFormatException}, which HAPI answers with 500; it is the
  *       client's error, so 400 with HAPI's message.
@@ -93,16 +90,12 @@ class ErrorResponseInterceptor implements RestInterceptor {
         this.lastUnavailableAt = new AtomicLong(nanoClock.getAsLong() - OUTAGE_MEMORY.toNanos());
     }
 
-    @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
+    @Hook(value = Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION, order = HookOrder.PRESENTATION + 100)
     BaseServerResponseException toClientResponse(RequestDetails request, Throwable exception) {
         if (exception instanceof DataFormatException) {
             return new InvalidRequestException(exception.getMessage());
         }
         if (exception instanceof BaseServerResponseException known && known.getStatusCode() < 500) {
-            Optional<BaseServerResponseException> duplicate = DuplicatePatientIdentifier.fromHapi(known);
-            if (duplicate.isPresent()) {
-                return duplicate.get();
-            }
             String message = known.getMessage();
             if (message != null && message.startsWith(HAPI_UNSUPPORTED_CONTENT_TYPE)) {
                 return withStatus(UNSUPPORTED_MEDIA_TYPE, message);

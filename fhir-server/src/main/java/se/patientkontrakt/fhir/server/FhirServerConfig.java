@@ -10,11 +10,8 @@ import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.parser.StrictErrorHandler;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.api.PreferReturnEnum;
-import ca.uhn.fhir.rest.openapi.OpenApiInterceptor;
 import ca.uhn.fhir.rest.server.ETagSupportEnum;
 import ca.uhn.fhir.rest.server.RestfulServer;
-import ca.uhn.fhir.rest.server.interceptor.CorsInterceptor;
-import ca.uhn.fhir.rest.server.interceptor.ResponseHighlighterInterceptor;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.util.List;
@@ -26,9 +23,6 @@ import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
-import org.springframework.web.cors.CorsConfiguration;
-import se.patientkontrakt.fhir.config.CorsProperties;
-import se.patientkontrakt.fhir.config.FhirServerProperties;
 
 /**
  * The FHIR REST endpoint at {@code /fhir}: HAPI's {@link RestfulServer} with the JPA resource
@@ -52,9 +46,7 @@ class FhirServerConfig {
             IValidationSupport validationSupport,
             DaoRegistry daoRegistry,
             DatabaseBackedPagingProvider pagingProvider,
-            List<RestInterceptor> interceptors,
             FhirServerProperties properties,
-            CorsProperties cors,
             ObjectProvider<BuildProperties> buildProperties) {
         // Reject what a lenient parser would silently drop (unknown elements, bad values), so a
         // client learns that its data was not what it meant instead of losing part of it.
@@ -82,13 +74,7 @@ class FhirServerConfig {
                 server, systemDao, storageSettings, searchParamRegistry, validationSupport, daoRegistry);
         capabilities.setImplementationDescription("Patientkontrakt FHIR service");
         server.setServerConformanceProvider(capabilities);
-
-        if (cors.enabled()) {
-            server.registerInterceptor(new CorsInterceptor(corsConfiguration(cors)));
-        }
-        server.registerInterceptor(new OpenApiInterceptor());
-        server.registerInterceptor(new ResponseHighlighterInterceptor());
-        interceptors.forEach(server::registerInterceptor);
+        // Interceptors: RequestPipeline, the one place that registers them.
         return server;
     }
 
@@ -121,25 +107,5 @@ class FhirServerConfig {
         // Before anything else reads the request.
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;
-    }
-
-    private static CorsConfiguration corsConfiguration(CorsProperties cors) {
-        CorsConfiguration config = new CorsConfiguration();
-        config.setAllowedOriginPatterns(cors.allowedOrigins());
-        config.setAllowedMethods(List.of("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"));
-        config.setAllowedHeaders(List.of(
-                "Accept",
-                "Authorization",
-                "Content-Type",
-                "If-Match",
-                "If-None-Exist",
-                "If-None-Match",
-                "If-Modified-Since",
-                "Prefer",
-                "X-Request-Id"));
-        config.setExposedHeaders(List.of("Content-Location", "ETag", "Last-Modified", "Location", "X-Request-Id"));
-        config.setAllowCredentials(true);
-        config.setMaxAge(cors.maxAge());
-        return config;
     }
 }

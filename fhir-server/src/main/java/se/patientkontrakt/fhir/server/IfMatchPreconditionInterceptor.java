@@ -48,7 +48,7 @@ class IfMatchPreconditionInterceptor implements RestInterceptor {
 
     private static final Pattern VERSION = Pattern.compile("^(?:W/)?\"?([^\"]+)\"?$");
 
-    @Hook(Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION)
+    @Hook(value = Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION, order = HookOrder.CONTENT + 20)
     BaseServerResponseException staleVersionIsPreconditionFailure(RequestDetails request, Throwable exception) {
         if (exception instanceof ResourceVersionConflictException conflict
                 && request.getHeader(Constants.HEADER_IF_MATCH) != null) {
@@ -59,7 +59,7 @@ class IfMatchPreconditionInterceptor implements RestInterceptor {
         return null;
     }
 
-    @Hook(Pointcut.STORAGE_VERSION_CONFLICT)
+    @Hook(value = Pointcut.STORAGE_VERSION_CONFLICT, order = HookOrder.CONTENT + 10)
     ResourceVersionConflictResolutionStrategy retryUnconditionalWrites(RequestDetails request) {
         ResourceVersionConflictResolutionStrategy strategy = new ResourceVersionConflictResolutionStrategy();
         if (request != null && request.getHeader(Constants.HEADER_IF_MATCH) == null) {
@@ -69,7 +69,7 @@ class IfMatchPreconditionInterceptor implements RestInterceptor {
         return strategy;
     }
 
-    @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
+    @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = HookOrder.PRESENTATION + 20)
     void etagOnPatch(RequestDetails request, ResponseDetails response, HttpServletResponse servletResponse) {
         if (request.getRequestType() != RequestTypeEnum.PATCH
                 || response.getResponseResource() == null
@@ -82,7 +82,7 @@ class IfMatchPreconditionInterceptor implements RestInterceptor {
         }
     }
 
-    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED, order = HookOrder.CONTENT + 10)
     void deleteOnlyCurrentVersion(IBaseResource resource, RequestDetails request) {
         if (request == null) {
             return;

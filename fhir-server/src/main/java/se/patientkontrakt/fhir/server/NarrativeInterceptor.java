@@ -34,7 +34,7 @@ class NarrativeInterceptor implements RestInterceptor {
         this.fhirContext = fhirContext;
     }
 
-    @Hook(Pointcut.SERVER_OUTGOING_RESPONSE)
+    @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = HookOrder.PRESENTATION + 10)
     void addNarrative(RequestDetails request, ResponseDetails response) {
         if (request.getParameters().containsKey(Constants.PARAM_SUMMARY)
                 || request.getParameters().containsKey(Constants.PARAM_ELEMENTS)) {

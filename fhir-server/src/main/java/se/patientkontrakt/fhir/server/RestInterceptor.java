@@ -1,8 +1,10 @@
 package se.patientkontrakt.fhir.server;
 
 /**
- * Marks a HAPI {@code @Interceptor} bean that belongs on the REST endpoint. HAPI's own storage
- * interceptors are registered by HAPI; only beans carrying this marker are added to the
- * RestfulServer, so what the endpoint runs is visible in one search of the code.
+ * An interceptor of this service that sees the requests clients send to {@code /fhir}, and the
+ * storage hooks ({@code STORAGE_*}) of those requests only: not the server's own writes (the
+ * access log it writes, a Subscription HAPI activates, the definitions stored at start-up).
+ * {@link RequestPipeline} registers every such bean on the RestfulServer, and nothing else
+ * registers interceptors; {@code docs/ARCHITECTURE.md} shows them in order.
  */
 public interface RestInterceptor {}

@@ -12,6 +12,9 @@ import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.hl7.fhir.r4.model.Subscription;
 import org.hl7.fhir.r4.model.Subscription.SubscriptionChannelType;
+import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.server.HookOrder;
+import se.patientkontrakt.fhir.server.StorageInterceptor;
 
 /**
  * Refuses, with 422, a Subscription that HAPI would store but this server would never deliver:
@@ -30,8 +33,9 @@ import org.hl7.fhir.r4.model.Subscription.SubscriptionChannelType;
  * {@code SubscriptionValidatingInterceptor}, which checks the criteria, the endpoint and the
  * payload type.
  */
+@Component
 @Interceptor
-class DeliverableSubscriptionInterceptor {
+class DeliverableSubscriptionInterceptor implements StorageInterceptor {
 
     private final FhirContext fhirContext;
 
@@ -39,12 +43,12 @@ class DeliverableSubscriptionInterceptor {
         this.fhirContext = fhirContext;
     }
 
-    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = HookOrder.CONTENT + 30)
     void beforeCreate(IBaseResource resource) {
         check(resource);
     }
 
-    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = HookOrder.CONTENT + 30)
     void beforeUpdate(IBaseResource previous, IBaseResource resource) {
         check(resource);
     }

@@ -1,14 +1,11 @@
 package se.patientkontrakt.fhir.subscription;
 
-import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.cache.IResourceChangeListenerRegistry;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
 import ca.uhn.fhir.jpa.subscription.channel.impl.RetryPolicyProvider;
 import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
 import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
 import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionLoader;
-import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionRegistry;
 import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
 import org.hl7.fhir.dstu2.model.Subscription.SubscriptionChannelType;
 import org.springframework.context.annotation.Bean;
@@ -50,24 +47,6 @@ class RestHookSubscriptionConfig {
     @Primary
     RetryPolicyProvider deliveryRetryPolicy(SubscriptionProperties properties) {
         return new DeliveryRetryPolicy(properties.retryFor());
-    }
-
-    @Bean
-    DeliverableSubscriptionInterceptor deliverableSubscriptionInterceptor(
-            FhirContext fhirContext, IInterceptorService storageInterceptors) {
-        DeliverableSubscriptionInterceptor interceptor = new DeliverableSubscriptionInterceptor(fhirContext);
-        storageInterceptors.registerInterceptor(interceptor);
-        return interceptor;
-    }
-
-    @Bean
-    WatchedTypesInterceptor watchedTypesInterceptor(
-            FhirContext fhirContext,
-            SubscriptionRegistry activeSubscriptions,
-            IInterceptorService storageInterceptors) {
-        WatchedTypesInterceptor interceptor = new WatchedTypesInterceptor(fhirContext, activeSubscriptions);
-        storageInterceptors.registerInterceptor(interceptor);
-        return interceptor;
     }
 
     @Bean

@@ -6,6 +6,7 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.server.HookOrder;
 import se.patientkontrakt.fhir.server.RestInterceptor;
 
 /**
@@ -23,7 +24,7 @@ class SubscriptionCapabilityInterceptor implements RestInterceptor {
         this.properties = properties;
     }
 
-    @Hook(Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED)
+    @Hook(value = Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED, order = HookOrder.CONTENT + 50)
     void describeSubscriptions(IBaseConformance generated) {
         if (!(generated instanceof CapabilityStatement capabilities)) {
             return;

@@ -9,6 +9,9 @@ import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionRegistry;
 import ca.uhn.fhir.jpa.subscription.model.CanonicalSubscription;
 import ca.uhn.fhir.jpa.subscription.model.ResourceModifiedMessage;
 import java.util.Set;
+import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.server.HookOrder;
+import se.patientkontrakt.fhir.server.StorageInterceptor;
 
 /**
  * Records a change for matching only when an active Subscription watches its resource type.
@@ -18,16 +21,17 @@ import java.util.Set;
  * care teams. Changes to Subscriptions themselves always pass, since they activate and retire
  * Subscriptions.
  *
- * <p>Hook {@code SUBSCRIPTION_RESOURCE_MODIFIED} (returning {@code false} drops the change), on
- * HAPI's storage interceptor service. The registry is this node's; with several nodes on one
+ * <p>Hook {@code SUBSCRIPTION_RESOURCE_MODIFIED} (returning {@code false} drops the change), a
+ * storage interceptor. The registry is this node's; with several nodes on one
  * database, {@link SubscriptionRegistrySync} keeps it within {@code registry-sync} of what is
  * stored, so a Subscription created through another node counts here after at most that long. A
  * change written in the second between a Subscription's creation and its activation may be
  * dropped here where HAPI might still have matched it; the FHIR spec promises notifications from
  * activation on.
  */
+@Component
 @Interceptor
-class WatchedTypesInterceptor {
+class WatchedTypesInterceptor implements StorageInterceptor {
 
     private static final String SUBSCRIPTION = "Subscription";
 
@@ -39,7 +43,7 @@ class WatchedTypesInterceptor {
         this.activeSubscriptions = activeSubscriptions;
     }
 
-    @Hook(Pointcut.SUBSCRIPTION_RESOURCE_MODIFIED)
+    @Hook(value = Pointcut.SUBSCRIPTION_RESOURCE_MODIFIED, order = HookOrder.EFFECTS + 10)
     boolean recordIfWatched(ResourceModifiedMessage change) {
         String type = change.getResourceType(fhirContext);
         return SUBSCRIPTION.equals(type)

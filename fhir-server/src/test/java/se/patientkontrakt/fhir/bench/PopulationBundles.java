@@ -1,8 +1,8 @@
 package se.patientkontrakt.fhir.bench;
 
-import static se.patientkontrakt.fhir.conformance.SwedishIdentifiers.HSA_ID;
-import static se.patientkontrakt.fhir.conformance.SwedishIdentifiers.PERSONNUMMER;
-import static se.patientkontrakt.fhir.conformance.SwedishIdentifiers.SAMORDNINGSNUMMER;
+import static se.patientkontrakt.fhir.contract.SwedishIdentifiers.HSA_ID;
+import static se.patientkontrakt.fhir.contract.SwedishIdentifiers.PERSONNUMMER;
+import static se.patientkontrakt.fhir.contract.SwedishIdentifiers.SAMORDNINGSNUMMER;
 
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;

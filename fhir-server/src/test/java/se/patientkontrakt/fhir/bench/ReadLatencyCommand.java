@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import se.patientkontrakt.fhir.bench.SyntheticPopulation.Contract;
-import se.patientkontrakt.fhir.conformance.SwedishIdentifiers;
+import se.patientkontrakt.fhir.contract.SwedishIdentifiers;
 
 /**
  * Read latency of the portal view and the work-list searches, against any server that holds a

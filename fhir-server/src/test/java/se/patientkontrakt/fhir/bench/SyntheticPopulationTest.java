@@ -1,8 +1,8 @@
 package se.patientkontrakt.fhir.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static se.patientkontrakt.fhir.conformance.SwedishIdentifiers.PERSONNUMMER;
-import static se.patientkontrakt.fhir.conformance.SwedishIdentifiers.SAMORDNINGSNUMMER;
+import static se.patientkontrakt.fhir.contract.SwedishIdentifiers.PERSONNUMMER;
+import static se.patientkontrakt.fhir.contract.SwedishIdentifiers.SAMORDNINGSNUMMER;
 
 import ca.uhn.fhir.context.FhirContext;
 import java.time.LocalDate;
@@ -22,7 +22,7 @@ import se.patientkontrakt.fhir.bench.PersonalNumbers.PersonalNumber;
 import se.patientkontrakt.fhir.bench.SyntheticPopulation.Activity;
 import se.patientkontrakt.fhir.bench.SyntheticPopulation.Contract;
 import se.patientkontrakt.fhir.bench.SyntheticPopulation.ContractStatus;
-import se.patientkontrakt.fhir.conformance.SwedishIdentifiers;
+import se.patientkontrakt.fhir.contract.SwedishIdentifiers;
 
 class SyntheticPopulationTest {
 

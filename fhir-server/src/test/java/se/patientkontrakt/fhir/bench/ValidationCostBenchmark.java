@@ -26,7 +26,7 @@ import se.patientkontrakt.fhir.PatientkontraktApplication;
 
 /**
  * What profile validation costs on a contract write, to back the README's benchmark table and to
- * show whether {@code patientkontrakt.validation.enabled=false} is ever worth considering.
+ * show whether {@code patientkontrakt.validation.benchmark-without-profiles=true} is ever worth considering.
  *
  * <p>A benchmark, not a test: it asserts only that every write succeeds, never on time, and runs
  * only with {@code ./mvnw -pl fhir-server verify -Pbench}. Two servers, validation on and off, run
@@ -138,7 +138,7 @@ class ValidationCostBenchmark {
                 "--server.port=0",
                 "--patientkontrakt.data-dir=" + dataDir.toAbsolutePath(),
                 "--patientkontrakt.demo.load-examples=false",
-                "--patientkontrakt.validation.enabled=" + validation,
+                "--patientkontrakt.validation.benchmark-without-profiles=" + !validation,
                 "--logging.level.root=WARN"));
         List<String> profiles = new ArrayList<>(List.of(FhirIT.Profiles.profiles()));
         String postgres = System.getProperty("bench.postgres", "");

@@ -17,6 +17,7 @@ import org.hl7.fhir.r4.model.StructureDefinition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
  * The layout rules of the conformance folders, checked on the files as committed: the file name
@@ -73,7 +74,7 @@ class ConformanceFilesTest {
                         && !(resource instanceof NamingSystem)
                         && !INERA_CANONICALS.contains(id)) {
                     assertThat(metadata.getUrl())
-                            .isEqualTo(ConformanceResources.CANONICAL_BASE + "/" + resource.fhirType() + "/" + id);
+                            .isEqualTo(Vocabulary.CANONICAL_BASE + "/" + resource.fhirType() + "/" + id);
                 }
             }
         }

@@ -11,6 +11,7 @@ import org.hl7.fhir.r4.model.SearchParameter;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import se.patientkontrakt.fhir.FhirIT;
+import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
  * Storing a definition: a SearchParameter over resources the database holds starts HAPI's
@@ -49,7 +50,7 @@ class ConformanceInstallerIT extends FhirIT {
         String code = "pk-test-" + UUID.randomUUID().toString().substring(0, 8);
         SearchParameter parameter = new SearchParameter();
         parameter.setId(code);
-        parameter.setUrl(ConformanceResources.CANONICAL_BASE + "/SearchParameter/" + code);
+        parameter.setUrl(Vocabulary.CANONICAL_BASE + "/SearchParameter/" + code);
         parameter.setName(code);
         parameter.setStatus(Enumerations.PublicationStatus.ACTIVE);
         parameter.setDescription("Only for this test");

@@ -14,6 +14,8 @@ import org.hl7.fhir.r4.model.StructureDefinition;
 import org.junit.jupiter.api.Test;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.FhirIT;
+import se.patientkontrakt.fhir.contract.SwedishIdentifiers;
+import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /** The contract rules that need more than one fixture: required profiles, cross-resource rules, identifiers. */
 class ContractRulesIT extends FhirIT {
@@ -30,8 +32,7 @@ class ContractRulesIT extends FhirIT {
     }
 
     private void wantsHelp(CarePlan plan) {
-        plan.getExtensionsByUrl(ProfileValidationInterceptor.WANTS_COORDINATION_HELP)
-                .forEach(e -> e.setValue(new BooleanType(true)));
+        plan.getExtensionsByUrl(Vocabulary.WANTS_COORDINATION_HELP).forEach(e -> e.setValue(new BooleanType(true)));
     }
 
     @Test
@@ -45,9 +46,7 @@ class ContractRulesIT extends FhirIT {
 
         response.then().statusCode(422);
         assertThat(diagnostics(response))
-                .contains(
-                        "must declare and conform to one of the profiles",
-                        ConformanceResources.PATIENTKONTRAKT_PROFILE);
+                .contains("must declare and conform to one of the profiles", Vocabulary.PATIENTKONTRAKT_PROFILE);
         assertThat(outcome(response).getIssueFirstRep().getExpression().get(0).getValue())
                 .isEqualTo("CarePlan.meta.profile");
     }
@@ -168,12 +167,11 @@ class ContractRulesIT extends FhirIT {
     void definitionsAreServedWithSnapshots() {
         StructureDefinition contract = read("/StructureDefinition/pk-patientkontrakt", StructureDefinition.class);
 
-        assertThat(contract.getUrl()).isEqualTo(ConformanceResources.PATIENTKONTRAKT_PROFILE);
+        assertThat(contract.getUrl()).isEqualTo(Vocabulary.PATIENTKONTRAKT_PROFILE);
         assertThat(contract.getSnapshot().getElement())
                 .hasSizeGreaterThan(contract.getDifferential().getElement().size());
         Bundle byUrl = parse(
-                fhir().when().get("/StructureDefinition?url=" + ConformanceResources.PATIENTKONTRAKT_PROFILE),
-                Bundle.class);
+                fhir().when().get("/StructureDefinition?url=" + Vocabulary.PATIENTKONTRAKT_PROFILE), Bundle.class);
         assertThat(byUrl.getEntry()).hasSize(1);
     }
 }

@@ -7,13 +7,13 @@ import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.junit.jupiter.api.Test;
 import se.patientkontrakt.fhir.FhirIT;
+import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /** The terminology operations on the shipped code systems and value sets, offline. */
 class TerminologyIT extends FhirIT {
 
-    private static final String ACTIVITY_KIND_SYSTEM =
-            ConformanceResources.CANONICAL_BASE + "/CodeSystem/pk-activity-kind";
-    private static final String FAST_KONTAKT_SYSTEM = ProfileValidationInterceptor.FAST_KONTAKT_SYSTEM;
+    private static final String ACTIVITY_KIND_SYSTEM = Vocabulary.CANONICAL_BASE + "/CodeSystem/pk-activity-kind";
+    private static final String FAST_KONTAKT_SYSTEM = Vocabulary.FAST_KONTAKT;
 
     @Test
     void expandsALocalValueSetWithSwedishDisplays() {
@@ -26,7 +26,7 @@ class TerminologyIT extends FhirIT {
                         "care-responsibility=Vården ansvarar för",
                         "next-step=Nästa steg")
                 .hasSize(5);
-        assertThat(expanded.getUrl()).isEqualTo(ConformanceResources.CANONICAL_BASE + "/ValueSet/pk-activity-kind");
+        assertThat(expanded.getUrl()).isEqualTo(Vocabulary.CANONICAL_BASE + "/ValueSet/pk-activity-kind");
         assertThat(expanded.getStatus()).isNotNull();
         assertThat(expanded.getExpansion().getTimestamp()).isNotNull();
         assertThat(expanded.getExpansion().getTotal()).isEqualTo(5);
@@ -63,7 +63,7 @@ class TerminologyIT extends FhirIT {
     @Test
     void expandsByUrlWithAFilter() {
         ValueSet expanded = parse(
-                fhir().queryParam("url", ConformanceResources.CANONICAL_BASE + "/ValueSet/pk-activity-kind")
+                fhir().queryParam("url", Vocabulary.CANONICAL_BASE + "/ValueSet/pk-activity-kind")
                         .queryParam("filter", "ansvarar")
                         .when()
                         .get("/ValueSet/$expand")
@@ -96,7 +96,7 @@ class TerminologyIT extends FhirIT {
                         .filter(r -> r.getType().equals("CarePlan"))
                         .flatMap(r -> r.getSupportedProfile().stream())
                         .map(p -> p.getValue()))
-                .contains(ConformanceResources.PATIENTKONTRAKT_PROFILE);
+                .contains(Vocabulary.PATIENTKONTRAKT_PROFILE);
     }
 
     private boolean result(io.restassured.response.Response response) {

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import se.patientkontrakt.fhir.AtTheSameMoment;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.FhirIT;
-import se.patientkontrakt.fhir.conformance.SwedishIdentifiers;
 
 /**
  * A personnummer or samordningsnummer names one Patient: a write that would store a second

@@ -36,7 +36,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.FhirIT;
-import se.patientkontrakt.fhir.conformance.SwedishIdentifiers;
+import se.patientkontrakt.fhir.contract.SwedishIdentifiers;
+import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
  * The follow-up measures over a fixed data set made for this class, in two care units of its
@@ -413,7 +414,7 @@ class MeasureEvaluationIT extends FhirIT {
     private static void followUp(ContractFixture contract, String date, CarePlanActivityStatus status) {
         CarePlanActivityDetailComponent followUp = contract.contract().getActivity().stream()
                 .map(CarePlan.CarePlanActivityComponent::getDetail)
-                .filter(d -> d.getCode().hasCoding(ContractFixture.ACTIVITY_KIND, "follow-up"))
+                .filter(d -> d.getCode().hasCoding(Vocabulary.ACTIVITY_KIND, "follow-up"))
                 .findFirst()
                 .orElseThrow();
         promised(followUp, date, status);
@@ -437,8 +438,8 @@ class MeasureEvaluationIT extends FhirIT {
         sip.setText(narrative("SIP"));
         sip.setStatus(CarePlan.CarePlanStatus.ACTIVE);
         sip.setIntent(CarePlan.CarePlanIntent.PLAN);
-        sip.addCategory(new CodeableConcept(
-                new Coding(MeasureCalculator.TYPE_OF_CARE_PLAN, "SIP", "Samordnad individuell plan")));
+        sip.addCategory(
+                new CodeableConcept(new Coding(Vocabulary.TYPE_OF_CARE_PLAN, "SIP", "Samordnad individuell plan")));
         sip.setTitle("SIP");
         sip.setSubject(new Reference(patient.getFullUrl()));
         contract.transaction()

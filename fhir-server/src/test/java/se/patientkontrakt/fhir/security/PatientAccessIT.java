@@ -13,6 +13,7 @@ import org.hl7.fhir.r4.model.CarePlan;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import se.patientkontrakt.fhir.ContractFixture;
+import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
  * A patient token (1177-type portal): the patient sees their own compartment and only contracts
@@ -170,8 +171,7 @@ class PatientAccessIT extends SecuredFhirIT {
     @Test
     void aContractNotApprovedForThePatientIsNotShownToThem() {
         ContractFixture draft = ContractFixture.create(fhirContext);
-        draft.contract().getExtension().removeIf(e -> e.getUrl()
-                .equals(ApprovedForPatientInterceptor.APPROVED_FOR_PATIENT));
+        draft.contract().getExtension().removeIf(e -> e.getUrl().equals(Vocabulary.APPROVED_FOR_PATIENT));
         as(EHR).body(json(draft.transaction())).when().post("/").then().statusCode(200);
         String patient = TestTokens.patient(draft.patientId(), SCOPES);
 

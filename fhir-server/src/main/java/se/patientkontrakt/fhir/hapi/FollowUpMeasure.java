@@ -1,8 +1,8 @@
-package se.patientkontrakt.fhir.followup;
+package se.patientkontrakt.fhir.hapi;
 
 import java.util.Arrays;
 import java.util.Optional;
-import se.patientkontrakt.fhir.conformance.ConformanceResources;
+import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
  * The follow-up measures (uppföljning) this server computes, one per {@code Measure} in
@@ -17,7 +17,7 @@ import se.patientkontrakt.fhir.conformance.ConformanceResources;
  * {@code members} must give {@code member_id} and {@code numerator} (1 or 0);
  * {@code memberUnits} gives {@code member_id, unit_id} and may read {@code {members}}.
  */
-enum FollowUpMeasure {
+public enum FollowUpMeasure {
 
     /** Antal patientkontrakt: contracts in force, counted (a cohort). */
     ANTAL_PATIENTKONTRAKT(
@@ -128,7 +128,7 @@ enum FollowUpMeasure {
             FROM {contracts} k""",
             Units.CONTRACT_UNITS);
 
-    enum Scoring {
+    public enum Scoring {
         /** Counts members: an initial population only. */
         COHORT,
         /** Numerator over denominator; the initial population is the denominator. */
@@ -153,15 +153,15 @@ enum FollowUpMeasure {
         this.memberUnits = memberUnits;
     }
 
-    String id() {
+    public String id() {
         return id;
     }
 
-    String url() {
-        return ConformanceResources.CANONICAL_BASE + "/Measure/" + id;
+    public String url() {
+        return Vocabulary.CANONICAL_BASE + "/Measure/" + id;
     }
 
-    Scoring scoring() {
+    public Scoring scoring() {
         return scoring;
     }
 
@@ -173,11 +173,11 @@ enum FollowUpMeasure {
         return memberUnits;
     }
 
-    boolean takesMinimumAge() {
+    public boolean takesMinimumAge() {
         return this == ALDRE_FAST_LAKARKONTAKT_OCH_VARDKONTAKT;
     }
 
-    static Optional<FollowUpMeasure> byUrl(String url) {
+    public static Optional<FollowUpMeasure> byUrl(String url) {
         return Arrays.stream(values()).filter(m -> m.url().equals(url)).findFirst();
     }
 

@@ -1,8 +1,8 @@
-package se.patientkontrakt.fhir.conformance;
+package se.patientkontrakt.fhir.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static se.patientkontrakt.fhir.conformance.SwedishIdentifiers.PERSONNUMMER;
-import static se.patientkontrakt.fhir.conformance.SwedishIdentifiers.SAMORDNINGSNUMMER;
+import static se.patientkontrakt.fhir.contract.SwedishIdentifiers.PERSONNUMMER;
+import static se.patientkontrakt.fhir.contract.SwedishIdentifiers.SAMORDNINGSNUMMER;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,4 +1,4 @@
-package se.patientkontrakt.fhir.conformance;
+package se.patientkontrakt.fhir.hapi;
 
 import ca.uhn.fhir.context.support.IValidationSupport;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package se.patientkontrakt.fhir.conformance;
+package se.patientkontrakt.fhir.contract;
 
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
@@ -8,16 +8,20 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.util.HashMap;
 import java.util.Map;
+import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Patient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
+import se.patientkontrakt.fhir.server.HookOrder;
 import se.patientkontrakt.fhir.server.RestInterceptor;
 
 /**
@@ -26,22 +30,19 @@ import se.patientkontrakt.fhir.server.RestInterceptor;
  * holds is refused with 409 Conflict before anything is stored ({@link DuplicatePatientIdentifier}).
  * Without this, the portal view by personnummer could not tell which Patient is meant.
  *
- * <p>It runs after {@link ProfileValidationInterceptor} has put legacy OID systems under HL7
- * Sweden's URIs (a higher hook order), so an old and a new system for the same number clash.
+ * <p>It runs after {@link ContractRulesInterceptor} has put legacy OID systems under HL7 Sweden's
+ * URIs (a later hook order), so an old and a new system for the same number clash.
  * Writes at the same moment that both pass this look-up are stopped by the database: the unique
  * index of {@code SearchParameter/pk-patient-identifier-unique}. HAPI then retries the losing
  * write, which meets this check again and gets the same answer.
  *
  * <p>That SearchParameter is a rule, not a way to search (HAPI cannot search a composite of one
  * component): a search that names it is answered 400 with a pointer to {@code identifier}, and
- * {@code CapabilityStatementInterceptor} leaves it out of {@code /metadata}.
+ * {@code /metadata} leaves it out.
  */
 @Component
 @Interceptor
 public class OnePatientPerIdentifierInterceptor implements RestInterceptor {
-
-    /** After {@link ProfileValidationInterceptor}'s hooks at the same pointcuts (order 0). */
-    private static final int AFTER_IDENTIFIERS_ARE_MAPPED = 100;
 
     /** The code of {@code SearchParameter/pk-patient-identifier-unique}. */
     public static final String RULE_CODE = "identifier-unique";
@@ -55,17 +56,40 @@ public class OnePatientPerIdentifierInterceptor implements RestInterceptor {
         this.daoRegistry = daoRegistry;
     }
 
-    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = AFTER_IDENTIFIERS_ARE_MAPPED)
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = HookOrder.CONTENT + 20)
     void beforeCreate(IBaseResource resource) {
         refuseIfHeldByAnother(resource);
     }
 
-    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = AFTER_IDENTIFIERS_ARE_MAPPED)
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = HookOrder.CONTENT + 20)
     void beforeUpdate(IBaseResource previous, IBaseResource resource) {
         refuseIfHeldByAnother(resource);
     }
 
-    @Hook(Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED)
+    /** The rule is not a search parameter: HAPI lists it as one, {@code /metadata} does not. */
+    @Hook(value = Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED, order = HookOrder.CONTENT + 40)
+    void leaveTheRuleOutOfCapabilities(IBaseConformance generated) {
+        if (generated instanceof CapabilityStatement capabilities) {
+            capabilities.getRest().stream()
+                    .flatMap(rest -> rest.getResource().stream())
+                    .forEach(resource ->
+                            resource.getSearchParam().removeIf(parameter -> RULE_CODE.equals(parameter.getName())));
+        }
+    }
+
+    /**
+     * Where the database's unique index rather than the look-up stopped a second Patient (two
+     * writes at the same moment), HAPI says 409 with a message about index constraints: say it in
+     * these words ({@link DuplicatePatientIdentifier#fromHapi}).
+     */
+    @Hook(value = Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION, order = HookOrder.CONTENT + 10)
+    BaseServerResponseException inTheseWords(Throwable exception) {
+        return exception instanceof BaseServerResponseException hapi
+                ? DuplicatePatientIdentifier.fromHapi(hapi).orElse(null)
+                : null;
+    }
+
+    @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED, order = HookOrder.CONTENT + 10)
     void refuseSearchByTheRule(RequestDetails request) {
         for (String parameter : request.getParameters().keySet()) {
             String name = parameter.split(":", 2)[0];

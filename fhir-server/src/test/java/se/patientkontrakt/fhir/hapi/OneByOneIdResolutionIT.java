@@ -1,4 +1,4 @@
-package se.patientkontrakt.fhir.config;
+package se.patientkontrakt.fhir.hapi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

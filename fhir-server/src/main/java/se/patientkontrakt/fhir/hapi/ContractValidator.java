@@ -1,4 +1,4 @@
-package se.patientkontrakt.fhir.conformance;
+package se.patientkontrakt.fhir.hapi;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
@@ -35,6 +35,8 @@ import org.hl7.fhir.validation.instance.InstanceValidator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.contract.ConformanceResources;
+import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
  * Validates resources against the patient-contract profiles with HAPI's instance validator, on a
@@ -93,7 +95,7 @@ public class ContractValidator {
      * Builds the chain and warms the validator up; called once at start-up, after the web server
      * has started and before the application reports itself ready.
      */
-    void prepare() {
+    public void prepare() {
         try {
             prepared.complete(prepare(conformance));
         } catch (RuntimeException | Error e) {
@@ -121,7 +123,7 @@ public class ContractValidator {
                     new ValidationSupportContext(chain),
                     differential.copy(),
                     differential.getUrl(),
-                    ConformanceResources.CANONICAL_BASE,
+                    Vocabulary.CANONICAL_BASE,
                     differential.getName());
             if (withSnapshot == null || !withSnapshot.hasSnapshot()) {
                 throw new IllegalStateException("No snapshot could be generated for " + differential.getUrl());
@@ -238,7 +240,7 @@ public class ContractValidator {
         return validator;
     }
 
-    FhirContext fhirContext() {
+    public FhirContext fhirContext() {
         return fhirContext;
     }
 }

@@ -1,4 +1,4 @@
-package se.patientkontrakt.fhir.config;
+package se.patientkontrakt.fhir.server;
 
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;

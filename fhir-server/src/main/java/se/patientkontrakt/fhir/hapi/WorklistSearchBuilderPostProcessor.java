@@ -1,4 +1,4 @@
-package se.patientkontrakt.fhir.worklist;
+package se.patientkontrakt.fhir.hapi;
 
 import ca.uhn.fhir.jpa.dao.ISearchBuilder;
 import ca.uhn.fhir.jpa.dao.SearchBuilderFactory;

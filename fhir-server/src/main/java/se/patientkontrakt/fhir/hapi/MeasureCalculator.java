@@ -1,4 +1,4 @@
-package se.patientkontrakt.fhir.followup;
+package se.patientkontrakt.fhir.hapi;
 
 import ca.uhn.fhir.interceptor.model.RequestPartitionId;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
@@ -16,8 +16,9 @@ import java.util.stream.IntStream;
 import org.hl7.fhir.r4.model.SearchParameter;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
-import se.patientkontrakt.fhir.conformance.ConformanceResources;
-import se.patientkontrakt.fhir.conformance.SwedishIdentifiers;
+import se.patientkontrakt.fhir.contract.ConformanceResources;
+import se.patientkontrakt.fhir.contract.SwedishIdentifiers;
+import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
  * Computes a {@link FollowUpMeasure} in the database: one aggregate statement over HAPI's search
@@ -32,10 +33,7 @@ import se.patientkontrakt.fhir.conformance.SwedishIdentifiers;
  * (CarePlan.careTeam → CareTeam.managingOrganization).
  */
 @Component
-class MeasureCalculator {
-
-    static final String CAREPLAN_CATEGORY = ConformanceResources.CANONICAL_BASE + "/CodeSystem/pk-careplan-category";
-    static final String TYPE_OF_CARE_PLAN = "https://fhir.inera.se/CodeSystem/typeofcareplan-cs";
+public class MeasureCalculator {
 
     /** Contract statuses that mean it was agreed and in force at some time (not draft or in error). */
     static final List<String> IN_FORCE_STATUSES = List.of("active", "on-hold", "completed", "revoked");
@@ -114,12 +112,14 @@ class MeasureCalculator {
     }
 
     /** The counts of one measure for one period, for the region and per care unit. */
-    MeasureCounts calculate(FollowUpMeasure measure, ReportPeriod period, int minimumAge, LocalDate today) {
+    /** The counts of one measure over a period, both ends included, for the region and each unit. */
+    public MeasureCounts calculate(
+            FollowUpMeasure measure, LocalDate periodStart, LocalDate periodEnd, int minimumAge, LocalDate today) {
         Map<String, Object> parameters = new HashMap<>(fixedParameters);
-        parameters.put("periodStart", ordinal(period.start()));
-        parameters.put("periodEnd", ordinal(period.end()));
+        parameters.put("periodStart", ordinal(periodStart));
+        parameters.put("periodEnd", ordinal(periodEnd));
         parameters.put("today", ordinal(today));
-        LocalDate bornBy = period.end().minusYears(minimumAge);
+        LocalDate bornBy = periodEnd.minusYears(minimumAge);
         parameters.put("bornBy", ordinal(bornBy));
         parameters.put("bornByPersonnummer", bornBy.format(BASIC));
         parameters.put(
@@ -163,8 +163,10 @@ class MeasureCalculator {
 
     private Map<String, Object> fixedParameters(ConformanceResources conformance) {
         Map<String, Object> parameters = new HashMap<>();
-        parameters.put("category", tokenHash("CarePlan", "category", CAREPLAN_CATEGORY, "patientkontrakt"));
-        parameters.put("sip", tokenHash("CarePlan", "category", TYPE_OF_CARE_PLAN, "SIP"));
+        parameters.put(
+                "category",
+                tokenHash("CarePlan", "category", Vocabulary.CAREPLAN_CATEGORY, Vocabulary.CATEGORY_PATIENTKONTRAKT));
+        parameters.put("sip", tokenHash("CarePlan", "category", Vocabulary.TYPE_OF_CARE_PLAN, "SIP"));
         for (int i = 0; i < IN_FORCE_STATUSES.size(); i++) {
             parameters.put(
                     "status" + i,
@@ -217,9 +219,9 @@ class MeasureCalculator {
         return Integer.parseInt(date.format(BASIC));
     }
 
-    record Count(long population, long numerator) {}
+    public record Count(long population, long numerator) {}
 
-    record UnitCount(String unitId, Count count) {}
+    public record UnitCount(String unitId, Count count) {}
 
-    record MeasureCounts(Count region, List<UnitCount> units) {}
+    public record MeasureCounts(Count region, List<UnitCount> units) {}
 }

@@ -1,4 +1,4 @@
-package se.patientkontrakt.fhir.config;
+package se.patientkontrakt.fhir.hapi;
 
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
-import se.patientkontrakt.fhir.server.RestInterceptor;
+import se.patientkontrakt.fhir.server.HookOrder;
+import se.patientkontrakt.fhir.server.StorageInterceptor;
 
 /**
  * On the embedded H2 file database, every acknowledged write is in the database file before its
@@ -39,7 +40,7 @@ import se.patientkontrakt.fhir.server.RestInterceptor;
  */
 @Component
 @Interceptor
-class H2DurableWrites implements RestInterceptor {
+class H2DurableWrites implements StorageInterceptor {
 
     private static final Logger log = LoggerFactory.getLogger(H2DurableWrites.class);
 
@@ -50,17 +51,17 @@ class H2DurableWrites implements RestInterceptor {
         this.store = fileStore(dataSource);
     }
 
-    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED)
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = HookOrder.EFFECTS + 100)
     void beforeCreate() {
         writeToFileAfterCommit();
     }
 
-    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED)
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = HookOrder.EFFECTS + 100)
     void beforeUpdate() {
         writeToFileAfterCommit();
     }
 
-    @Hook(Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED)
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED, order = HookOrder.EFFECTS + 100)
     void beforeDelete() {
         writeToFileAfterCommit();
     }

@@ -1,4 +1,4 @@
-package se.patientkontrakt.fhir.config;
+package se.patientkontrakt.fhir.server;
 
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -9,10 +9,11 @@ import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * How the FHIR endpoint behaves towards clients ({@code patientkontrakt.server.*}).
+ * How the FHIR endpoint behaves towards clients ({@code patientkontrakt.server.*}). The narrative
+ * switch {@code patientkontrakt.server.narrative} is read by {@link NarrativeInterceptor}'s
+ * condition alone.
  *
  * @param maxRequestSize largest request body accepted; larger bodies get 413
- * @param narrative whether responses carry a generated narrative when a resource has none
  * @param defaultPageSize search page size when the client sends no {@code _count}
  * @param maxPageSize largest {@code _count} honoured
  */
@@ -20,6 +21,5 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("patientkontrakt.server")
 public record FhirServerProperties(
         @NotNull @DefaultValue("1MB") DataSize maxRequestSize,
-        @DefaultValue("true") boolean narrative,
         @Min(1) @Max(1000) @DefaultValue("20") int defaultPageSize,
         @Min(1) @Max(1000) @DefaultValue("200") int maxPageSize) {}

@@ -1,4 +1,4 @@
-package se.patientkontrakt.fhir.conformance;
+package se.patientkontrakt.fhir.contract;
 
 import ca.uhn.fhir.context.FhirContext;
 import java.io.IOException;
@@ -27,11 +27,6 @@ import org.springframework.stereotype.Component;
 @Component
 public class ConformanceResources {
 
-    /** The canonical base of every definition this service publishes. */
-    public static final String CANONICAL_BASE = "https://patientkontrakt.se/fhir";
-
-    public static final String PATIENTKONTRAKT_PROFILE = CANONICAL_BASE + "/StructureDefinition/pk-patientkontrakt";
-
     private final List<IBaseResource> definitions;
     private final List<IBaseResource> examples;
 
@@ -42,7 +37,11 @@ public class ConformanceResources {
         this.examples = read(fhirContext, "examples");
     }
 
-    /** StructureDefinitions, CodeSystems, ValueSets and NamingSystems, in file-name order. */
+    /**
+     * Every definition shipped in {@code profiles/} and {@code terminology/} (StructureDefinitions,
+     * SearchParameters, OperationDefinitions, Measures, CodeSystems, ValueSets, NamingSystems), in
+     * file-name order.
+     */
     public List<IBaseResource> definitions() {
         return definitions;
     }

@@ -1,4 +1,4 @@
-package se.patientkontrakt.fhir.config;
+package se.patientkontrakt.fhir.hapi;
 
 import ca.uhn.fhir.batch2.jobs.config.BatchCommonCtx;
 import ca.uhn.fhir.batch2.jobs.reindex.ReindexAppCtx;
@@ -32,6 +32,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
+import se.patientkontrakt.fhir.server.FhirServerProperties;
 
 /**
  * Wires HAPI FHIR's R4 JPA storage the way HAPI's JPA starter does, minus what this service

@@ -1,4 +1,4 @@
-package se.patientkontrakt.fhir.conformance;
+package se.patientkontrakt.fhir.contract;
 
 import java.time.DateTimeException;
 import java.time.LocalDate;

@@ -1,4 +1,4 @@
-package se.patientkontrakt.fhir.worklist;
+package se.patientkontrakt.fhir.hapi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.FhirIT;
+import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
  * The overdue work list answered by walking the next-step index ({@link OverdueWorklistQuery})
@@ -152,7 +153,7 @@ class OverdueWorklistQueryIT extends FhirIT {
     private static List<String> openDueDates(CarePlan plan) {
         return plan.getActivity().stream()
                 .map(CarePlan.CarePlanActivityComponent::getDetail)
-                .filter(d -> d.getCode().hasCoding(ContractFixture.ACTIVITY_KIND, "next-step"))
+                .filter(d -> d.getCode().hasCoding(Vocabulary.ACTIVITY_KIND, "next-step"))
                 .filter(d -> d.getStatus() != CarePlanActivityStatus.COMPLETED
                         && d.getStatus() != CarePlanActivityStatus.CANCELLED
                         && d.getStatus() != CarePlanActivityStatus.STOPPED

@@ -1,4 +1,4 @@
-package se.patientkontrakt.fhir.worklist;
+package se.patientkontrakt.fhir.hapi;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.model.RequestPartitionId;

@@ -1,4 +1,4 @@
-package se.patientkontrakt.fhir.conformance;
+package se.patientkontrakt.fhir.contract;
 
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;

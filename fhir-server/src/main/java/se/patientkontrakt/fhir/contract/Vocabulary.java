@@ -1,0 +1,57 @@
+package se.patientkontrakt.fhir.contract;
+
+import java.time.ZoneId;
+
+/**
+ * The patient contract's words, in one place: the canonical base every definition this service
+ * publishes lives under (DESIGN: one constant for every {@code url}), the URLs of the profiles,
+ * extensions and code systems that code reads, the codes it looks for, and the time zone in which
+ * Swedish care's dates are days.
+ */
+public final class Vocabulary {
+
+    /** The canonical base of every definition this service publishes. */
+    public static final String CANONICAL_BASE = "https://patientkontrakt.se/fhir";
+
+    /** Dates in a contract (a promised next step, a follow-up) are days in Swedish time. */
+    public static final ZoneId SWEDEN = ZoneId.of("Europe/Stockholm");
+
+    public static final String PATIENTKONTRAKT_PROFILE = structureDefinition("pk-patientkontrakt");
+
+    /** Extension: care has approved the contract for the patient to see (as Inera's care-plan mapping for 1177). */
+    public static final String APPROVED_FOR_PATIENT = structureDefinition("pk-approved-for-patient");
+
+    /** Extension: when and how the patient agreed to the contract. */
+    public static final String PATIENT_AGREEMENT = structureDefinition("pk-patient-agreement");
+
+    /** Extension: the patient wants help to coordinate their care (invariant pk-6). */
+    public static final String WANTS_COORDINATION_HELP = structureDefinition("pk-wants-coordination-help");
+
+    /** The kinds of contract activity (<em>Patienten ansvarar för</em>, <em>Nästa steg</em> ...). */
+    public static final String ACTIVITY_KIND = codeSystem("pk-activity-kind");
+
+    /** The activity kind the patient owns: <em>Patienten ansvarar för</em>. */
+    public static final String PATIENT_RESPONSIBILITY = "patient-responsibility";
+
+    public static final String CAREPLAN_CATEGORY = codeSystem("pk-careplan-category");
+
+    /** The category code that makes a CarePlan a patient contract. */
+    public static final String CATEGORY_PATIENTKONTRAKT = "patientkontrakt";
+
+    /** Inera's <em>kv_typ_av_fast_kontakt</em>: 1 fast vårdkontakt, 2 fast läkarkontakt, ... */
+    public static final String FAST_KONTAKT =
+            "https://terminologitjansten.inera.se/inera-kodverksforvaltning/kodverk/kv_typ_av_fast_kontakt";
+
+    /** Inera's TypeOfCarePlan (SIP, VP ...), the category of the other plans a contract points to. */
+    public static final String TYPE_OF_CARE_PLAN = "https://fhir.inera.se/CodeSystem/typeofcareplan-cs";
+
+    private Vocabulary() {}
+
+    public static String structureDefinition(String id) {
+        return CANONICAL_BASE + "/StructureDefinition/" + id;
+    }
+
+    public static String codeSystem(String id) {
+        return CANONICAL_BASE + "/CodeSystem/" + id;
+    }
+}
