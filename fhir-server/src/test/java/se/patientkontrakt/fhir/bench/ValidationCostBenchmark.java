@@ -25,7 +25,7 @@ import se.patientkontrakt.fhir.FhirIT;
 import se.patientkontrakt.fhir.PatientkontraktApplication;
 
 /**
- * What profile validation costs on a contract write, to back the README's benchmark table and to
+ * What profile validation costs on a contract write, to back the figures in BENCHMARKS.md and to
  * show whether {@code patientkontrakt.validation.benchmark-without-profiles=true} is ever worth considering.
  *
  * <p>A benchmark, not a test: it asserts only that every write succeeds, never on time, and runs
