@@ -317,5 +317,6 @@ async function actorName(agent, patient, names) {
     const name = await names.get(user);
     return name ? name + ' (vårdpersonal)' : 'Vårdpersonal';
   }
-  return agent?.altId || 'Okänd';
+  // Other patients and care systems are named in words by the server, never by who they are.
+  return agent?.who?.display || agent?.altId || 'Okänd';
 }

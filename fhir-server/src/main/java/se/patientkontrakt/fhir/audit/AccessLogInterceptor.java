@@ -66,6 +66,7 @@ public class AccessLogInterceptor implements RestInterceptor {
 
     private static final Logger log = LoggerFactory.getLogger(AccessLogInterceptor.class);
 
+    private static final String REACHED = AccessLogInterceptor.class.getName() + ".reached";
     private static final String SHOWN = AccessLogInterceptor.class.getName() + ".shown";
     private static final String LOGGED = AccessLogInterceptor.class.getName() + ".logged";
 
@@ -85,16 +86,25 @@ public class AccessLogInterceptor implements RestInterceptor {
     }
 
     /**
-     * What a request reached, noted after the patient boundary has withheld what the patient may
-     * not see but before the authorization rules (order 0) may refuse the request: a refused attempt
-     * is then logged against the patient whose data it reached.
+     * What a request reached, before any access rule may withhold or refuse it: a refused attempt
+     * is logged against the patient whose data it reached.
      */
-    @Hook(value = Pointcut.STORAGE_PRESHOW_RESOURCES, order = HookOrder.ACCESS + 50)
+    @Hook(value = Pointcut.STORAGE_PRESHOW_RESOURCES, order = HookOrder.ACCESS + 5)
+    void collectReached(IPreResourceShowDetails details, RequestDetails request) {
+        collect(details, request, REACHED);
+    }
+
+    /** What the access rules let the request show, the reads to log once the response is sent. */
+    @Hook(value = Pointcut.STORAGE_PRESHOW_RESOURCES, order = HookOrder.EFFECTS + 10)
     void collectShown(IPreResourceShowDetails details, RequestDetails request) {
+        collect(details, request, SHOWN);
+    }
+
+    private void collect(IPreResourceShowDetails details, RequestDetails request, String key) {
         for (int i = 0; i < details.size(); i++) {
             IBaseResource resource = details.getResource(i);
             if (resource != null && isLogged(resource)) {
-                patientData.patientOf(resource).ifPresent(patient -> shown(request)
+                patientData.patientOf(resource).ifPresent(patient -> collected(request, key)
                         .computeIfAbsent(patient, p -> new LinkedHashSet<>())
                         .add(versioned(resource)));
             }
@@ -103,7 +113,7 @@ public class AccessLogInterceptor implements RestInterceptor {
 
     @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = HookOrder.EFFECTS + 10)
     void logReads(RequestDetails request) {
-        Map<String, Set<String>> shown = shown(request);
+        Map<String, Set<String>> shown = collected(request, SHOWN);
         if (shown.isEmpty() || request.getUserData().containsKey(LOGGED)) {
             return;
         }
@@ -154,7 +164,10 @@ public class AccessLogInterceptor implements RestInterceptor {
             return true;
         }
         request.getUserData().put(LOGGED, true);
-        Map<String, Set<String>> touched = new LinkedHashMap<>(shown(request));
+        Map<String, Set<String>> touched = new LinkedHashMap<>(collected(request, REACHED));
+        collected(request, SHOWN)
+                .forEach((patient, resources) -> touched.computeIfAbsent(patient, p -> new LinkedHashSet<>())
+                        .addAll(resources));
         String target = request.getId() != null && request.getId().hasIdPart()
                 ? request.getId().toUnqualifiedVersionless().getValue()
                 : null;
@@ -210,8 +223,8 @@ public class AccessLogInterceptor implements RestInterceptor {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Set<String>> shown(RequestDetails request) {
-        return (Map<String, Set<String>>) request.getUserData().computeIfAbsent(SHOWN, k -> new LinkedHashMap<>());
+    private static Map<String, Set<String>> collected(RequestDetails request, String key) {
+        return (Map<String, Set<String>>) request.getUserData().computeIfAbsent(key, k -> new LinkedHashMap<>());
     }
 
     private static String versioned(IBaseResource resource) {
@@ -236,18 +249,24 @@ public class AccessLogInterceptor implements RestInterceptor {
         if (description != null) {
             event.setOutcomeDesc(description.length() > 500 ? description.substring(0, 500) : description);
         }
-        AccessToken token = AccessToken.current().orElse(null);
+        AccessToken token = AccessToken.of(request).orElse(null);
         AuditEventAgentComponent user = event.addAgent().setRequestor(true);
         if (token != null) {
             Identifier subject = new Identifier().setSystem(token.issuer()).setValue(token.subject());
-            // A patient actor is named by identifier only: a reference to a Patient would put the
-            // event in that patient's compartment, and show them what they tried to see of others.
+            // A patient actor is named in words only (Patient/{id} as display): a reference to a
+            // Patient would put the event in that patient's compartment, and show them what they
+            // tried to see of others. What a patient sees of other actors is the patient
+            // boundary's to decide.
             Reference who = token.fhirUserReference()
                     .filter(reference -> !reference.startsWith("Patient/"))
                     .map(Reference::new)
                     .orElseGet(Reference::new)
                     .setIdentifier(subject);
-            token.fhirUser().ifPresent(who::setDisplay);
+            if (token.patientToken()) {
+                token.patient().ifPresent(id -> who.setDisplay(id.getValue()));
+            } else {
+                token.fhirUser().ifPresent(who::setDisplay);
+            }
             user.setWho(who).setAltId(token.subject());
             user.setType(new CodeableConcept(new Coding(
                     "http://terminology.hl7.org/CodeSystem/extra-security-role-type", "humanuser", "human user")));

@@ -1,6 +1,7 @@
 package se.patientkontrakt.fhir.contract;
 
 import java.time.ZoneId;
+import java.util.Set;
 
 /**
  * The patient contract's words, in one place: the canonical base every definition this service
@@ -44,6 +45,40 @@ public final class Vocabulary {
 
     /** Inera's TypeOfCarePlan (SIP, VP ...), the category of the other plans a contract points to. */
     public static final String TYPE_OF_CARE_PLAN = "https://fhir.inera.se/CodeSystem/typeofcareplan-cs";
+
+    /**
+     * The tag a Subscription carries of the token that created it ({@code {issuer}|{subject}}): only
+     * that token reads, changes and deletes it, and its notifications are sent on that token's rights.
+     */
+    public static final String SUBSCRIPTION_OWNER = codeSystem("pk-subscription-owner");
+
+    /**
+     * The resource types this service serves: the contract and its parts, the people it is about
+     * and the directory it names, the access log, change notification, the follow-up measures and
+     * the published definitions. Other FHIR R4 types have no endpoint and answer as unknown: a
+     * patient-contract service has no use for them, and each would be one more way in.
+     */
+    public static final Set<String> SERVED_TYPES = Set.of(
+            "Patient",
+            "RelatedPerson",
+            "CarePlan",
+            "CareTeam",
+            "Goal",
+            "Practitioner",
+            "PractitionerRole",
+            "Organization",
+            "Location",
+            "HealthcareService",
+            "AuditEvent",
+            "Subscription",
+            "Measure",
+            "StructureDefinition",
+            "SearchParameter",
+            "OperationDefinition",
+            "CodeSystem",
+            "ValueSet",
+            "ConceptMap",
+            "NamingSystem");
 
     private Vocabulary() {}
 

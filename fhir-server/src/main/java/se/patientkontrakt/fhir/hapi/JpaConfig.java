@@ -5,6 +5,7 @@ import ca.uhn.fhir.batch2.jobs.reindex.ReindexAppCtx;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.config.ThreadPoolFactoryConfig;
+import ca.uhn.fhir.jpa.api.model.HistoryCountModeEnum;
 import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
 import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
 import ca.uhn.fhir.jpa.config.HapiJpaConfig;
@@ -89,6 +90,15 @@ class JpaConfig {
         // HAPI answers a search repeated within 60 s from the first one's stored results, so a
         // contract written meanwhile (through any node) would be missing from the work list.
         settings.setReuseCachedSearchResultsForMillis(null);
+        // The GET entries of a batch Bundle on the request's own thread, one after the other, as
+        // its other entries: HAPI's default hands them to a pool of threads, for a throughput two
+        // cores cannot give, and the request's caller must be the same for every entry.
+        settings.setBundleBatchPoolSize(1);
+        settings.setBundleBatchMaxPoolSize(1);
+        // HAPI remembers an instance's history count for a minute and then lists only that many
+        // versions: a contract changed twice within the minute showed its newest versions and lost
+        // the first. Counted each time instead (one indexed count per history request).
+        settings.setHistoryCountMode(HistoryCountModeEnum.COUNT_ACCURATE);
         return settings;
     }
 

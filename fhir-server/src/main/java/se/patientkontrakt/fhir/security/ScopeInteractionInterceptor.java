@@ -4,6 +4,8 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.rest.api.RequestTypeEnum;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.springframework.stereotype.Component;
@@ -30,26 +32,32 @@ class ScopeInteractionInterceptor implements RestInterceptor {
     }
 
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = HookOrder.ACCESS + 20)
-    void create(IBaseResource resource) {
-        require(resource, Interaction.CREATE, "create");
+    void create(IBaseResource resource, RequestDetails request) {
+        require(request, resource, Interaction.CREATE, "create");
     }
 
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = HookOrder.ACCESS + 20)
-    void update(IBaseResource previous, IBaseResource updated) {
-        require(updated, Interaction.UPDATE, "update");
+    void update(IBaseResource previous, IBaseResource updated, RequestDetails request) {
+        require(request, updated, Interaction.UPDATE, "update");
     }
 
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED, order = HookOrder.ACCESS + 20)
-    void delete(IBaseResource resource) {
-        require(resource, Interaction.DELETE, "delete");
+    void delete(IBaseResource resource, RequestDetails request) {
+        require(request, resource, Interaction.DELETE, "delete");
     }
 
-    private void require(IBaseResource resource, Interaction interaction, String verb) {
-        AccessToken token = AccessToken.current().orElse(null);
+    private void require(RequestDetails request, IBaseResource resource, Interaction interaction, String verb) {
+        AccessToken token = AccessToken.of(request).orElse(null);
         if (token == null) {
             return;
         }
         String type = fhirContext.getResourceType(resource);
+        if (token.patientToken()
+                && interaction == Interaction.CREATE
+                && request.getRequestType() == RequestTypeEnum.PUT) {
+            // A PUT to an id that is not there: to a patient, as a PUT to one they may not see.
+            throw PatientBoundary.notFound(resource.getIdElement());
+        }
         if (token.patientToken() && interaction != Interaction.UPDATE) {
             throw new ForbiddenOperationException("A patient token may not " + verb + " resources; a patient"
                     + " changes only their agreement and their own actions in an approved contract");

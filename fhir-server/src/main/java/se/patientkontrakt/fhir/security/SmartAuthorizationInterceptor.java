@@ -62,9 +62,15 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
             "ConceptMap",
             "Measure");
 
-    /** Operations that read only definitions, open to every authenticated client. */
-    private static final List<String> DEFINITION_OPERATIONS =
-            List.of("$expand", "$lookup", "$validate-code", "$subsumes", "$validate");
+    /** Terminology operations, which read only definitions: open to every authenticated client. */
+    private static final List<String> TERMINOLOGY_OPERATIONS =
+            List.of("$expand", "$lookup", "$validate-code", "$subsumes");
+
+    /**
+     * Validation against the profiles: for care only. A patient does not need it, and its
+     * {@code mode=delete} on an instance names what refers to that instance.
+     */
+    private static final String VALIDATE = "$validate";
 
     static final String PORTAL_VIEW = "$patientkontrakt";
 
@@ -84,7 +90,7 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
 
     @Override
     public List<IAuthRule> buildRuleList(RequestDetails request) {
-        Optional<AccessToken> token = AccessToken.current();
+        Optional<AccessToken> token = AccessToken.of(request);
         IAuthRuleBuilder rules = new RuleBuilder();
         // The CapabilityStatement is public: it tells a client where to get a token.
         rules.allow("capabilities").metadata().andThen();
@@ -94,8 +100,8 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
         for (String type : DEFINITION_TYPES) {
             readAnyOf(rules, "definitions", type);
         }
-        for (String operation : DEFINITION_OPERATIONS) {
-            rules.allow("definition operations")
+        for (String operation : TERMINOLOGY_OPERATIONS) {
+            rules.allow("terminology operations")
                     .operation()
                     .named(operation)
                     .atAnyLevel()
@@ -160,6 +166,12 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
     }
 
     private static void careRules(AccessToken token, IAuthRuleBuilder rules) {
+        rules.allow("validation")
+                .operation()
+                .named(VALIDATE)
+                .atAnyLevel()
+                .andRequireExplicitResponseAuthorization()
+                .andThen();
         for (String type : readable(token)) {
             if (SmartScope.ANY_TYPE.equals(type)) {
                 rules.allow("scope read").read().allResources().withAnyId().andThen();

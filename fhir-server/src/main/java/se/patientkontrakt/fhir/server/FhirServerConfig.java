@@ -11,6 +11,7 @@ import ca.uhn.fhir.parser.StrictErrorHandler;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.api.PreferReturnEnum;
 import ca.uhn.fhir.rest.server.ETagSupportEnum;
+import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
@@ -47,6 +48,7 @@ class FhirServerConfig {
             DaoRegistry daoRegistry,
             DatabaseBackedPagingProvider pagingProvider,
             FhirServerProperties properties,
+            ServedResourceTypes served,
             ObjectProvider<BuildProperties> buildProperties) {
         // Reject what a lenient parser would silently drop (unknown elements, bad values), so a
         // client learns that its data was not what it meant instead of losing part of it.
@@ -66,7 +68,10 @@ class FhirServerConfig {
         pagingProvider.setMaximumPageSize(properties.maxPageSize());
         server.setPagingProvider(pagingProvider);
 
-        server.registerProviders(resourceProviders.createProviders());
+        server.registerProviders(resourceProviders.createProviders().stream()
+                .filter(provider -> provider instanceof IResourceProvider typed
+                        && served.types().contains(fhirContext.getResourceType(typed.getResourceType())))
+                .toList());
         server.registerProvider(systemProvider);
         server.registerProviders(List.copyOf(providers));
 

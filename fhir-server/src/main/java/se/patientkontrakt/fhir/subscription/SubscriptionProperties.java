@@ -1,7 +1,9 @@
 package se.patientkontrakt.fhir.subscription;
 
 import jakarta.validation.constraints.NotNull;
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -18,10 +20,15 @@ import org.springframework.validation.annotation.Validated;
  * @param registrySync how often a node compares the Subscriptions stored in the database with
  *     those it knows, so that one created through another node sharing the database takes effect
  *     here too; one small query per interval
+ * @param allowedEndpoints the URLs notifications may be sent to, each {@code https} (or
+ *     {@code http} to this machine): an endpoint must have the same scheme and host, the same port
+ *     where one is given, and a path that starts with the given one. Empty (the default): none,
+ *     except, on a server without access control, endpoints on this machine
  */
 @Validated
 @ConfigurationProperties("patientkontrakt.subscriptions")
 record SubscriptionProperties(
         @NotNull @DurationMin(millis = 100) @DefaultValue("1s") Duration pollInterval,
         @NotNull @DurationMin(millis = 0) @DefaultValue("5m") Duration retryFor,
-        @NotNull @DurationMin(millis = 100) @DefaultValue("5s") Duration registrySync) {}
+        @NotNull @DurationMin(millis = 100) @DefaultValue("5s") Duration registrySync,
+        @DefaultValue List<URI> allowedEndpoints) {}

@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.batch2.api.IJobCoordinator;
 import java.util.UUID;
-import org.hl7.fhir.r4.model.Basic;
-import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Enumerations;
+import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.SearchParameter;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -29,7 +28,7 @@ class ConformanceInstallerIT extends FhirIT {
     @Test
     void aSearchParameterOverATypeWithNoResourcesStartsNoReindexJob() {
         // No test writes this type.
-        String type = "ImmunizationRecommendation";
+        String type = "HealthcareService";
 
         assertThat(installer.storeIfChanged(searchParameter(type))).isTrue();
 
@@ -38,8 +37,8 @@ class ConformanceInstallerIT extends FhirIT {
 
     @Test
     void aSearchParameterOverATypeWithResourcesIsReindexed() {
-        String type = "Basic";
-        create(new Basic().setCode(new CodeableConcept().setText("a resource for the reindex to find")));
+        String type = "Organization";
+        create(new Organization().setName("a resource for the reindex to find"));
 
         assertThat(installer.storeIfChanged(searchParameter(type))).isTrue();
 

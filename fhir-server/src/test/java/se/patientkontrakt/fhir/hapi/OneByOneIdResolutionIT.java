@@ -12,9 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.hl7.fhir.instance.model.api.IIdType;
-import org.hl7.fhir.r4.model.Basic;
-import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Organization;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import se.patientkontrakt.fhir.FhirIT;
@@ -38,18 +37,18 @@ class OneByOneIdResolutionIT extends FhirIT {
 
     @Test
     void severalIdsResolveToTheirResourcesAndAnUnknownOneToNothing() {
-        String first = create(new Basic().setCode(new CodeableConcept().setText("first")));
-        String second = create(new Basic().setCode(new CodeableConcept().setText("second")));
-        String deleted = create(new Basic().setCode(new CodeableConcept().setText("deleted")));
-        fhir().when().delete("/Basic/" + deleted).then().statusCode(200);
+        String first = create(new Organization().setName("first"));
+        String second = create(new Organization().setName("second"));
+        String deleted = create(new Organization().setName("deleted"));
+        fhir().when().delete("/Organization/" + deleted).then().statusCode(200);
         String unknown = "unknown-" + UUID.randomUUID();
 
         List<IIdType> asked = List.of(
-                new IdType("Basic", first),
-                new IdType("Basic", second),
-                new IdType("Basic", first),
-                new IdType("Basic", deleted),
-                new IdType("Basic", unknown));
+                new IdType("Organization", first),
+                new IdType("Organization", second),
+                new IdType("Organization", first),
+                new IdType("Organization", deleted),
+                new IdType("Organization", unknown));
         Map<IIdType, IResourceLookup<JpaPid>> found =
                 resolve(asked, ResolveIdentityMode.excludeDeleted().noCacheUnlessDeletesDisabled());
         Map<IIdType, IResourceLookup<JpaPid>> withDeleted =
@@ -57,14 +56,16 @@ class OneByOneIdResolutionIT extends FhirIT {
 
         assertThat(found.keySet())
                 .extracting(IIdType::getValue)
-                .containsExactlyInAnyOrder("Basic/" + first, "Basic/" + second);
+                .containsExactlyInAnyOrder("Organization/" + first, "Organization/" + second);
         assertThat(found.values()).extracting(IResourceLookup::getFhirId).containsExactlyInAnyOrder(first, second);
-        assertThat(found.get(new IdType("Basic", first)).getPersistentId())
-                .isNotEqualTo(found.get(new IdType("Basic", second)).getPersistentId());
+        assertThat(found.get(new IdType("Organization", first)).getPersistentId())
+                .isNotEqualTo(found.get(new IdType("Organization", second)).getPersistentId());
         assertThat(withDeleted.keySet())
                 .extracting(IIdType::getValue)
-                .containsExactlyInAnyOrder("Basic/" + first, "Basic/" + second, "Basic/" + deleted);
-        assertThat(withDeleted.get(new IdType("Basic", deleted)).getDeleted()).isNotNull();
+                .containsExactlyInAnyOrder(
+                        "Organization/" + first, "Organization/" + second, "Organization/" + deleted);
+        assertThat(withDeleted.get(new IdType("Organization", deleted)).getDeleted())
+                .isNotNull();
     }
 
     private Map<IIdType, IResourceLookup<JpaPid>> resolve(List<IIdType> asked, ResolveIdentityMode mode) {

@@ -182,7 +182,7 @@ class PatientAccessIT extends SecuredFhirIT {
                 .isEmpty();
         jsonPatch(patient, draft.contractId(), agreementPatch().replace(mine.patientId(), draft.patientId()))
                 .then()
-                .statusCode(403);
+                .statusCode(404);
         // Care still sees it.
         as(EHR).when().get("/" + draft.contractId()).then().statusCode(200);
     }
@@ -198,7 +198,8 @@ class PatientAccessIT extends SecuredFhirIT {
         retitled.then().statusCode(403);
         assertThat(diagnostics(retitled)).contains("only their agreement");
 
-        jsonPatch(me, theirs.contractId(), agreementPatch()).then().statusCode(403);
+        // Another patient's contract answers as one that does not exist.
+        jsonPatch(me, theirs.contractId(), agreementPatch()).then().statusCode(404);
         Bundle intoTheirs = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         intoTheirs
                 .addEntry()
@@ -206,6 +207,7 @@ class PatientAccessIT extends SecuredFhirIT {
                 .getRequest()
                 .setMethod(Bundle.HTTPVerb.PUT)
                 .setUrl(theirs.contractId());
+        // Refused for what the request itself says (another patient's subject), before any data is read.
         as(me).body(json(intoTheirs)).when().post("/").then().statusCode(403);
         as(me).when().delete("/" + mine.contractId()).then().statusCode(403);
         CarePlan copy = read(mine.contractId(), CarePlan.class, me);
@@ -222,7 +224,7 @@ class PatientAccessIT extends SecuredFhirIT {
     void everyAccessIsLoggedAndThePatientSeesWhoReadTheirData() {
         String doctor = TestTokens.practitioner("user/*.read");
         as(doctor).when().get("/" + mine.contractId()).then().statusCode(200);
-        as(me).when().get("/" + theirs.contractId()).then().statusCode(403);
+        as(me).when().get("/" + theirs.contractId()).then().statusCode(404);
         jsonPatch(me, mine.contractId(), agreementPatch()).then().statusCode(200);
 
         List<AuditEvent> myLog = auditEvents(me);
@@ -232,7 +234,9 @@ class PatientAccessIT extends SecuredFhirIT {
             assertThat(e.getOutcome()).isEqualTo(AuditEventOutcome._0);
             assertThat(what(e)).anyMatch(w -> w.startsWith(mine.contractId() + "/_history/"));
             assertThat(e.getAgentFirstRep().getWho().getReference()).isEqualTo("Practitioner/erik-holm");
-            assertThat(e.getAgentFirstRep().getNetwork().getAddress()).isNotBlank();
+            // Care as the directory names them; not the address or token subject they read from.
+            assertThat(e.getAgentFirstRep().getNetwork().getAddress()).isNull();
+            assertThat(e.getAgentFirstRep().getAltId()).isNull();
             assertThat(e.getAgent()).anyMatch(a -> TestTokens.CLIENT.equals(a.getName()));
         });
         assertThat(myLog).anySatisfy(e -> {
@@ -243,14 +247,26 @@ class PatientAccessIT extends SecuredFhirIT {
         // The patient's own refused attempt is logged for the other patient, not shown to this one.
         assertThat(myLog).noneSatisfy(e -> assertThat(what(e)).contains(theirs.patientId()));
 
+        // The other patient sees that someone tried, and not who: no id, subject, client or address.
         List<AuditEvent> theirLog = auditEvents(TestTokens.patient(theirs.patientId(), SCOPES));
         assertThat(theirLog).anySatisfy(e -> {
             assertThat(e.getOutcome()).isEqualTo(AuditEventOutcome._4);
-            assertThat(e.getOutcomeDesc()).startsWith("403");
+            assertThat(e.getOutcomeDesc()).startsWith("404");
             assertThat(what(e)).anyMatch(w -> w.startsWith(theirs.contractId()));
-            assertThat(e.getAgentFirstRep().getAltId()).isEqualTo("patient-" + mine.patientId());
+            assertThat(json(e))
+                    .doesNotContain(mine.patientId())
+                    .doesNotContain("patient-" + mine.patientId())
+                    .doesNotContain(TestTokens.CLIENT);
+            assertThat(e.getAgentFirstRep().getNetwork().getAddress()).isNull();
             assertThat(e.getAgentFirstRep().getWho().getReference()).isNull();
         });
+        // Care reading the log sees who it was.
+        assertThat(search(EHR, "/AuditEvent?patient=" + theirs.patientId() + "&_count=200")
+                        .getEntry())
+                .anySatisfy(e -> assertThat(((AuditEvent) e.getResource())
+                                .getAgentFirstRep()
+                                .getAltId())
+                        .isEqualTo("patient-" + mine.patientId()));
         assertThat(theirLog).allSatisfy(e -> assertThat(what(e)).contains(theirs.patientId()));
     }
 

@@ -28,40 +28,40 @@ import java.util.function.UnaryOperator;
  * pair in {@code src/test/resources/auth/} (the server trusts the public half), for this server's
  * audience, valid for five minutes. Each builder step returns a new token description.
  */
-final class TestTokens {
+public final class TestTokens {
 
-    static final String ISSUER = "https://idp.test.patientkontrakt.se/realms/region";
-    static final String AUDIENCE = "patientkontrakt-fhir";
-    static final String CLIENT = "portal-1177-test";
+    public static final String ISSUER = "https://idp.test.patientkontrakt.se/realms/region";
+    public static final String AUDIENCE = "patientkontrakt-fhir";
+    public static final String CLIENT = "portal-1177-test";
 
     private static final PrivateKey ISSUER_KEY = readPrivateKey("auth/issuer-private-key.pem");
 
     private TestTokens() {}
 
     /** A valid token with these claims added to the defaults (issuer, audience, subject, expiry). */
-    static String token(UnaryOperator<JWTClaimsSet.Builder> claims) {
+    public static String token(UnaryOperator<JWTClaimsSet.Builder> claims) {
         return sign(claims.apply(defaults()).build(), ISSUER_KEY);
     }
 
-    static String patient(String patientId, String scope) {
+    public static String patient(String patientId, String scope) {
         return token(c -> c.subject("patient-" + patientId)
                 .claim("patient", patientId.replace("Patient/", ""))
                 .claim("fhirUser", "https://fhir.test.patientkontrakt.se/fhir/" + patientId)
                 .claim("scope", "openid fhirUser launch/patient " + scope));
     }
 
-    static String practitioner(String scope) {
+    public static String practitioner(String scope) {
         return token(c -> c.subject("hsa-SE2321000032-1001")
                 .claim("fhirUser", "Practitioner/erik-holm")
                 .claim("scope", "openid fhirUser " + scope));
     }
 
-    static String system(String scope) {
+    public static String system(String scope) {
         return token(
                 c -> c.subject("ehr-integration").claim("azp", "cosmic-ehr").claim("scope", scope));
     }
 
-    static JWTClaimsSet.Builder defaults() {
+    public static JWTClaimsSet.Builder defaults() {
         Instant now = Instant.now();
         return new JWTClaimsSet.Builder()
                 .issuer(ISSUER)
@@ -73,7 +73,7 @@ final class TestTokens {
                 .expirationTime(Date.from(now.plus(Duration.ofMinutes(5))));
     }
 
-    static String sign(JWTClaimsSet claims, PrivateKey key) {
+    public static String sign(JWTClaimsSet claims, PrivateKey key) {
         try {
             SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).build(), claims);
             jwt.sign(new RSASSASigner(key));

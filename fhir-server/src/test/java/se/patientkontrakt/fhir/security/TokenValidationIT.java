@@ -8,6 +8,7 @@ import io.restassured.response.Response;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.junit.jupiter.api.Test;
@@ -114,11 +115,56 @@ class TokenValidationIT extends SecuredFhirIT {
     }
 
     @Test
-    void aPatientTokenThatNamesNoPatientIs403() {
+    void aPatientTokenThatNamesNoPatientIs401() {
         Response response = withToken(TestTokens.token(c -> c.claim("scope", "patient/*.read")));
 
-        response.then().statusCode(403);
-        assertThat(diagnostics(response)).contains("must name its patient");
+        assertUnauthorized(response, "names no patient");
+    }
+
+    /** Leak 5: a malformed patient claim made a token a care token, with access to every patient. */
+    @Test
+    void aPatientClaimThatIsNotOneExistingPatientIs401() {
+        String scope = "user/*.read patient/*.read";
+        assertUnauthorized(
+                withToken(TestTokens.token(
+                        c -> c.claim("scope", scope).claim("patient", List.of("goran-karlsson", "sara-lindqvist")))),
+                "must be one Patient id");
+        assertUnauthorized(
+                withToken(TestTokens.token(c -> c.claim("scope", "user/*.read")
+                        .claim("patient", "https://fhir.example.se/fhir/Patient/goran-karlsson"))),
+                "must be one Patient id");
+        assertUnauthorized(
+                withToken(TestTokens.token(c -> c.claim("scope", "user/*.read").claim("patient", ""))),
+                "must be one Patient id");
+        assertUnauthorized(
+                withToken(TestTokens.token(c -> c.claim("scope", "user/*.read").claim("patient", "no-such-patient"))),
+                "not a patient of this server");
+    }
+
+    @Test
+    void aFhirUserThatIsNotThePatientIs401() {
+        assertUnauthorized(
+                withToken(TestTokens.token(c -> c.claim("scope", "patient/*.read")
+                        .claim("patient", "goran-karlsson")
+                        .claim("fhirUser", "Patient/sara-lindqvist"))),
+                "name different patients");
+        assertUnauthorized(
+                withToken(TestTokens.token(c -> c.claim("scope", "user/*.read")
+                        .claim("patient", "goran-karlsson")
+                        .claim("fhirUser", "Practitioner/erik-holm"))),
+                "either a patient's or care's");
+    }
+
+    @Test
+    void aTokenWithoutSubjectIs401() {
+        assertUnauthorized(
+                withToken(TestTokens.sign(
+                        TestTokens.defaults()
+                                .subject(null)
+                                .claim("scope", "system/*.read")
+                                .build(),
+                        TestTokens.issuerKey())),
+                "no subject");
     }
 
     @Test

@@ -2,9 +2,8 @@ package se.patientkontrakt.fhir.server;
 
 import java.util.UUID;
 import org.hl7.fhir.r4.model.Enumerations.AdministrativeGender;
-import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Goal;
 import org.hl7.fhir.r4.model.Patient;
-import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Reference;
 
 /** Small builders for test data; every resource gets identifiers no other test uses. */
@@ -26,13 +25,12 @@ final class Fixtures {
         return patient;
     }
 
-    /** A body-weight observation about the patient, for references, _include and _revinclude. */
-    static Observation weight(String patientId, double kilograms) {
-        Observation observation = new Observation();
-        observation.setStatus(Observation.ObservationStatus.FINAL);
-        observation.getCode().addCoding().setSystem("http://loinc.org").setCode("29463-7");
-        observation.setSubject(new Reference(patientId));
-        observation.setValue(new Quantity().setValue(kilograms).setUnit("kg"));
-        return observation;
+    /** A goal of the patient's, for references, _include and _revinclude. */
+    static Goal goal(String patientId, String text) {
+        Goal goal = new Goal();
+        goal.setLifecycleStatus(Goal.GoalLifecycleStatus.ACTIVE);
+        goal.getDescription().setText(text);
+        goal.setSubject(new Reference(patientId));
+        return goal;
     }
 }

@@ -13,9 +13,8 @@ import java.util.concurrent.TimeUnit;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.BundleType;
 import org.hl7.fhir.r4.model.Bundle.HTTPVerb;
-import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Goal;
 import org.hl7.fhir.r4.model.Patient;
-import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.Test;
 import se.patientkontrakt.fhir.FhirIT;
 
@@ -176,38 +175,32 @@ class RestInteractionsIT extends FhirIT {
     @Test
     void includeAndRevincludeFollowReferences() {
         String patientId = createPatient("Johansson");
-        Observation observation = Fixtures.weight(patientId, 71.5);
-        String observationId = idPart(fhir(observation)
-                .when()
-                .post("/Observation")
-                .then()
-                .statusCode(201)
-                .extract()
-                .header("Location"));
+        Goal goal = Fixtures.goal(patientId, "Gå till affären själv");
+        String goalId = idPart(
+                fhir(goal).when().post("/Goal").then().statusCode(201).extract().header("Location"));
 
-        Bundle included = parse(
-                fhir().when().get("/Observation?_id=" + observationId.split("/")[1] + "&_include=Observation:subject"),
-                Bundle.class);
+        Bundle included =
+                parse(fhir().when().get("/Goal?_id=" + goalId.split("/")[1] + "&_include=Goal:subject"), Bundle.class);
         assertThat(included.getEntry())
                 .extracting(e -> e.getResource()
                         .getIdElement()
                         .toUnqualifiedVersionless()
                         .getValue())
-                .containsExactlyInAnyOrder(observationId, patientId);
+                .containsExactlyInAnyOrder(goalId, patientId);
         assertThat(included.getEntry())
                 .filteredOn(e -> e.getResource() instanceof Patient)
                 .extracting(e -> e.getSearch().getMode())
                 .containsExactly(Bundle.SearchEntryMode.INCLUDE);
 
         Bundle revincluded = parse(
-                fhir().when().get("/Patient?_id=" + patientId.split("/")[1] + "&_revinclude=Observation:subject"),
+                fhir().when().get("/Patient?_id=" + patientId.split("/")[1] + "&_revinclude=Goal:subject"),
                 Bundle.class);
         assertThat(revincluded.getEntry())
                 .extracting(e -> e.getResource()
                         .getIdElement()
                         .toUnqualifiedVersionless()
                         .getValue())
-                .containsExactlyInAnyOrder(observationId, patientId);
+                .containsExactlyInAnyOrder(goalId, patientId);
     }
 
     @Test
@@ -306,13 +299,12 @@ class RestInteractionsIT extends FhirIT {
                 .setMethod(HTTPVerb.POST)
                 .setUrl("Patient");
         String patientUrl = transaction.getEntryFirstRep().getFullUrl();
-        Observation observation = Fixtures.weight(patientUrl, 80.0);
         transaction
                 .addEntry()
-                .setResource(observation)
+                .setResource(Fixtures.goal(patientUrl, "Promenera varje dag"))
                 .getRequest()
                 .setMethod(HTTPVerb.POST)
-                .setUrl("Observation");
+                .setUrl("Goal");
 
         Bundle response = parse(
                 fhir(transaction)
@@ -329,7 +321,7 @@ class RestInteractionsIT extends FhirIT {
                 .allMatch(s -> s.startsWith("201"));
         String patientId =
                 idPart("/fhir/" + response.getEntry().get(0).getResponse().getLocation());
-        Observation stored = parse(
+        Goal stored = parse(
                 fhir().when()
                         .get("/"
                                 + idPart("/fhir/"
@@ -337,7 +329,7 @@ class RestInteractionsIT extends FhirIT {
                                                 .get(1)
                                                 .getResponse()
                                                 .getLocation())),
-                Observation.class);
+                Goal.class);
         assertThat(stored.getSubject().getReference()).isEqualTo(patientId);
 
         Bundle failing = new Bundle().setType(BundleType.TRANSACTION);
@@ -348,10 +340,10 @@ class RestInteractionsIT extends FhirIT {
                 .setMethod(HTTPVerb.POST)
                 .setUrl("Patient");
         failing.addEntry()
-                .setResource(Fixtures.weight("Patient/does-not-exist", 1.0))
+                .setResource(Fixtures.goal("Patient/does-not-exist", "Ingen"))
                 .getRequest()
                 .setMethod(HTTPVerb.POST)
-                .setUrl("Observation");
+                .setUrl("Goal");
         fhir(failing).when().post("/").then().statusCode(400);
         Bundle none = parse(
                 fhir().when()
@@ -429,11 +421,10 @@ class RestInteractionsIT extends FhirIT {
 
     @Test
     void referencesMustPointAtStoredResources() {
-        Observation dangling = Fixtures.weight("Patient/" + Fixtures.uniqueValue(), 60.0);
-        dangling.setSubject(
-                new Reference("Patient/unknown-" + Fixtures.uniqueValue().substring(0, 8)));
+        Goal dangling =
+                Fixtures.goal("Patient/unknown-" + Fixtures.uniqueValue().substring(0, 8), "Ingen");
 
-        Response response = fhir(dangling).when().post("/Observation");
+        Response response = fhir(dangling).when().post("/Goal");
 
         response.then().statusCode(400);
         assertThat(diagnostics(response)).contains("not found");

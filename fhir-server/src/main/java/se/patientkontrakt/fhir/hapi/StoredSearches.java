@@ -1,0 +1,87 @@
+package se.patientkontrakt.fhir.hapi;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.interceptor.model.RequestPartitionId;
+import ca.uhn.fhir.jpa.api.svc.IIdHelperService;
+import ca.uhn.fhir.jpa.dao.tx.IHapiTransactionService;
+import ca.uhn.fhir.jpa.entity.Search;
+import ca.uhn.fhir.jpa.entity.SearchTypeEnum;
+import ca.uhn.fhir.jpa.model.dao.JpaPid;
+import ca.uhn.fhir.jpa.model.search.SearchStatusEnum;
+import ca.uhn.fhir.jpa.search.cache.ISearchCacheSvc;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.model.api.IQueryParameterType;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.springframework.stereotype.Component;
+
+/**
+ * What a stored search (the one behind a page link, {@code ?_getpages={uuid}}) was: a search of a
+ * type with which parameters, or the history of one resource. HAPI keeps this in its search cache
+ * ({@code HFJ_SEARCH}), shared by every node, so a page asked of any node can be told apart.
+ */
+@Component
+public class StoredSearches {
+
+    /**
+     * A stored search.
+     *
+     * @param history whether it is a history rather than a search
+     * @param resourceType the type searched, or whose history it is (empty: the whole server's)
+     * @param resourceId for the history of one resource, that resource's id part
+     * @param parameters the search parameters: each name with its AND-ed OR lists, as query tokens
+     */
+    public record StoredSearch(
+            boolean history,
+            Optional<String> resourceType,
+            Optional<String> resourceId,
+            Map<String, Set<Set<String>>> parameters) {}
+
+    private final ISearchCacheSvc searches;
+    private final IIdHelperService<JpaPid> idHelper;
+    private final IHapiTransactionService transactions;
+    private final FhirContext fhirContext;
+
+    StoredSearches(
+            ISearchCacheSvc searches,
+            IIdHelperService<JpaPid> idHelper,
+            IHapiTransactionService transactions,
+            FhirContext fhirContext) {
+        this.searches = searches;
+        this.idHelper = idHelper;
+        this.transactions = transactions;
+        this.fhirContext = fhirContext;
+    }
+
+    /** The stored search with this id, if it exists and has not failed. */
+    public Optional<StoredSearch> find(String uuid) {
+        return transactions.withSystemRequest().readOnly().execute(() -> searches.fetchByUuid(
+                        uuid, RequestPartitionId.allPartitions())
+                .filter(search -> search.getStatus() != SearchStatusEnum.FAILED)
+                .map(this::describe));
+    }
+
+    private StoredSearch describe(Search search) {
+        boolean history = search.getSearchType() == SearchTypeEnum.HISTORY;
+        Optional<String> resourceId = Optional.ofNullable(search.getResourceId())
+                .flatMap(idHelper::translatePidIdToForcedIdWithCache)
+                .map(id -> id.contains("/") ? id.substring(id.lastIndexOf('/') + 1) : id);
+        Map<String, Set<Set<String>>> parameters = new LinkedHashMap<>();
+        search.getSearchParameterMap()
+                .ifPresent(map -> map.keySet().forEach(name -> parameters.put(name, tokens(map, name))));
+        return new StoredSearch(history, Optional.ofNullable(search.getResourceType()), resourceId, parameters);
+    }
+
+    private Set<Set<String>> tokens(SearchParameterMap map, String name) {
+        return map.get(name).stream()
+                .map(or -> or.stream().map(this::token).collect(Collectors.toSet()))
+                .collect(Collectors.toSet());
+    }
+
+    private String token(IQueryParameterType value) {
+        return value.getValueAsQueryToken(fhirContext);
+    }
+}

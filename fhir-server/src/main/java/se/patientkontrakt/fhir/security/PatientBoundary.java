@@ -1,0 +1,399 @@
+package se.patientkontrakt.fhir.security;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.i18n.Msg;
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.ResponseDetails;
+import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
+import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.util.UrlUtil;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Bundle;
+import org.hl7.fhir.r4.model.Bundle.BundleEntryComponent;
+import org.hl7.fhir.r4.model.Bundle.HTTPVerb;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Parameters.ParametersParameterComponent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.hapi.StoredSearches;
+import se.patientkontrakt.fhir.server.HookOrder;
+import se.patientkontrakt.fhir.server.RestInterceptor;
+
+/**
+ * The patient boundary: what a patient token may not read, it never receives. One guard, at the
+ * four places where data can leave the server, for every interaction HAPI serves:
+ *
+ * <ol>
+ *   <li><b>The request</b> ({@code SERVER_INCOMING_REQUEST_POST_PROCESSED}, and each entry of a
+ *       batch or transaction at {@code SERVER_INCOMING_REQUEST_PRE_HANDLED}): a patient's search is
+ *       narrowed to what the patient may see ({@link PatientView#narrowing}), so its matches, its
+ *       {@code total} and {@code _summary=count} count only that; search parameters that reach
+ *       across resources ({@code _has}, chains) are refused, as are history of a whole type or the
+ *       server, searches across all types, a page of a search the patient did not make, and every
+ *       conditional request (whose match would be reported whether or not the patient may see it).
+ *       For every token, a conditional create, update or delete needs the right to read the type.
+ *   <li><b>What storage shows</b> ({@code STORAGE_PRESHOW_RESOURCES}, for reads, searches,
+ *       includes, history, pages and operations alike): a resource the patient may not see is left
+ *       out, and a read of one answers 404 exactly as for one that does not exist; an access-log
+ *       entry is shown without other people's identities.
+ *   <li><b>The response</b> ({@code SERVER_OUTGOING_RESPONSE}): every resource and every reference
+ *       in what is about to be sent, whatever the interaction or operation, is checked once more;
+ *       anything the patient may not see withholds the whole response. A new operation is thus
+ *       covered without anyone remembering to add it.
+ *   <li><b>Errors</b> ({@code SERVER_PRE_PROCESS_OUTGOING_EXCEPTION}): a deleted resource answers
+ *       404 like one that never existed, so the answer does not tell a patient that it once did.
+ * </ol>
+ *
+ * <p>Rules on what a patient may write are {@link PatientOwnedChangesInterceptor}'s and
+ * {@link ScopeInteractionInterceptor}'s; Subscriptions are {@code subscription/}'s.
+ */
+@Component
+@AccessControlEnabled
+@Interceptor
+class PatientBoundary implements RestInterceptor {
+
+    private static final Logger log = LoggerFactory.getLogger(PatientBoundary.class);
+
+    /** Search parameters a patient may not use: they reach across resources. */
+    private static final Set<String> CROSSING = Set.of("_has", "_filter", "_list", "_query", "_content", "_text");
+
+    private static final String HISTORY_PAGE = PatientBoundary.class.getName() + ".historyPage";
+    private static final String WITHHELD_MATCHES = PatientBoundary.class.getName() + ".withheldMatches";
+
+    private final FhirContext fhirContext;
+    private final DaoRegistry daoRegistry;
+    private final StoredSearches storedSearches;
+
+    PatientBoundary(FhirContext fhirContext, DaoRegistry daoRegistry, StoredSearches storedSearches) {
+        this.fhirContext = fhirContext;
+        this.daoRegistry = daoRegistry;
+        this.storedSearches = storedSearches;
+    }
+
+    @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED, order = HookOrder.ACCESS + 10)
+    void beforeHandling(RequestDetails request) {
+        Optional<AccessToken> token = AccessToken.of(request);
+        if (token.isEmpty()) {
+            return; // refused by the authorization rules
+        }
+        RestOperationTypeEnum operation = request.getRestOperationType();
+        requireReadForConditions(token.get(), request.getResourceName(), isConditional(request, operation));
+        if (!token.get().patientToken()) {
+            return;
+        }
+        PatientView view = view(request, token.get());
+        switch (operation) {
+            case SEARCH_TYPE ->
+                request.setParameters(narrowed(view, request.getResourceName(), request.getParameters()));
+            case SEARCH_SYSTEM -> throw forbidden("A patient token searches one resource type at a time");
+            case HISTORY_TYPE, HISTORY_SYSTEM ->
+                throw forbidden("A patient token reads the history of one resource at a time");
+            case GET_PAGE -> checkPage(view, request);
+            default -> {
+                // Reads, writes and operations: what they show and store is checked below and by
+                // the write rules.
+            }
+        }
+    }
+
+    @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_PRE_HANDLED, order = HookOrder.ACCESS + 10)
+    void beforeBundleEntries(RequestDetails request, RestOperationTypeEnum operation) {
+        if ((operation != RestOperationTypeEnum.TRANSACTION && operation != RestOperationTypeEnum.BATCH)
+                || !(request.getResource() instanceof Bundle bundle)) {
+            return;
+        }
+        Optional<AccessToken> token = AccessToken.of(request);
+        if (token.isEmpty()) {
+            return;
+        }
+        for (BundleEntryComponent entry : bundle.getEntry()) {
+            HTTPVerb method = entry.getRequest().getMethod();
+            String url = entry.getRequest().getUrl() == null
+                    ? ""
+                    : entry.getRequest().getUrl();
+            UrlUtil.UrlParts parts = UrlUtil.parseUrl(url);
+            boolean conditional = entry.getRequest().hasIfNoneExist()
+                    || (method != HTTPVerb.GET && method != HTTPVerb.POST && url.contains("?"));
+            requireReadForConditions(token.get(), parts.getResourceType(), conditional);
+            if (token.get().patientToken()) {
+                checkEntry(view(request, token.get()), entry, method, url, parts);
+            }
+        }
+    }
+
+    private void checkEntry(
+            PatientView view, BundleEntryComponent entry, HTTPVerb method, String url, UrlUtil.UrlParts parts) {
+        if (method == null) {
+            return; // HAPI refuses an entry without a method
+        }
+        switch (method) {
+            case GET -> {
+                String[] path = url.split("\\?", 2)[0].split("/");
+                if (parts.getResourceType() == null || path[0].isEmpty() || path[0].startsWith("_")) {
+                    throw forbidden("A patient token reads one resource type at a time, also in a batch");
+                }
+                if (path.length > 1 && path[1].equals("_history")) {
+                    throw forbidden("A patient token reads the history of one resource at a time");
+                }
+                if (parts.getResourceId() == null && parts.getVersionId() == null) {
+                    Map<String, String[]> params = UrlUtil.parseQueryString(parts.getParams());
+                    entry.getRequest()
+                            .setUrl(parts.getResourceType() + "?"
+                                    + queryString(narrowed(view, parts.getResourceType(), params)));
+                }
+            }
+            case POST, DELETE, HEAD -> throw forbidden("A patient token creates and deletes nothing");
+            default -> {
+                // PUT and PATCH: the write rules decide.
+            }
+        }
+    }
+
+    @Hook(value = Pointcut.STORAGE_PRESHOW_RESOURCES, order = HookOrder.ACCESS + 10)
+    void withholdWhatThePatientMayNotSee(IPreResourceShowDetails details, RequestDetails request) {
+        Optional<AccessToken> token = AccessToken.of(request);
+        if (token.isEmpty() || !token.get().patientToken()) {
+            return;
+        }
+        PatientView view = view(request, token.get());
+        RestOperationTypeEnum operation = request.getRestOperationType();
+        // A read answers 404; a history page cannot leave a gap (HAPI's history paging does not
+        // skip one), so it fails as a whole, as a read of the resource would.
+        boolean wholeOrNothing = operation == RestOperationTypeEnum.READ
+                || operation == RestOperationTypeEnum.VREAD
+                || operation == RestOperationTypeEnum.HISTORY_INSTANCE
+                || request.getUserData().containsKey(HISTORY_PAGE);
+        for (int i = 0; i < details.size(); i++) {
+            IBaseResource resource = details.getResource(i);
+            if (resource == null) {
+                continue;
+            }
+            if (!view.mayRead(resource)) {
+                if (wholeOrNothing) {
+                    throw notFound(resource.getIdElement());
+                }
+                details.setResource(i, null);
+                request.getUserData().merge(WITHHELD_MATCHES, 1, (a, b) -> (Integer) a + (Integer) b);
+            } else if (resource instanceof AuditEvent event) {
+                details.setResource(i, AccessLogForPatients.redact(event, view));
+            }
+        }
+    }
+
+    @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = HookOrder.ACCESS + 10)
+    void checkWhatLeaves(RequestDetails request, ResponseDetails response) {
+        Optional<AccessToken> token = AccessToken.of(request);
+        if (token.isEmpty() || !token.get().patientToken() || response.getResponseResource() == null) {
+            return;
+        }
+        PatientView view = view(request, token.get());
+        Optional<String> foreign = foreign(response.getResponseResource(), view);
+        if (foreign.isPresent()) {
+            log.error(
+                    "Withheld a response to {} {}: it held {}, which the patient may not see; a rule upstream"
+                            + " missed it",
+                    request.getRequestType(),
+                    request.getCompleteUrl(),
+                    foreign.get());
+            throw new ForbiddenOperationException("The response held data this token may not see; it was withheld");
+        }
+        if (response.getResponseResource() instanceof Bundle bundle
+                && bundle.getType() == Bundle.BundleType.SEARCHSET
+                && request.getUserData().containsKey(WITHHELD_MATCHES)
+                && bundle.hasTotal()) {
+            // Only includes are ever withheld from a narrowed search; should a match be, its total
+            // would count what the patient may not see.
+            bundle.setTotalElement(null);
+        }
+    }
+
+    @Hook(value = Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION, order = HookOrder.ACCESS + 10)
+    BaseServerResponseException goneIsNotFound(RequestDetails request, Throwable exception) {
+        if (exception instanceof ResourceGoneException
+                && AccessToken.of(request).filter(AccessToken::patientToken).isPresent()
+                && request.getId() != null) {
+            return notFound(request.getId());
+        }
+        return null;
+    }
+
+    /** The first resource or reference in the response that the patient may not see, if any. */
+    private Optional<String> foreign(IBaseResource resource, PatientView view) {
+        if (resource instanceof Bundle bundle) {
+            for (BundleEntryComponent entry : bundle.getEntry()) {
+                if (entry.hasResource()) {
+                    Optional<String> inside = foreign(entry.getResource(), view);
+                    if (inside.isPresent()) {
+                        return inside;
+                    }
+                }
+                if (entry.hasResponse() && entry.getResponse().hasLocation()) {
+                    IdType location = new IdType(entry.getResponse().getLocation());
+                    if (location.hasResourceType() && !view.mayKnowOf(location)) {
+                        return Optional.of(location.toUnqualifiedVersionless().getValue());
+                    }
+                }
+            }
+            return Optional.empty();
+        }
+        if (resource instanceof Parameters parameters) {
+            return parameters.getParameter().stream()
+                    .flatMap(PatientBoundary::withParts)
+                    .filter(ParametersParameterComponent::hasResource)
+                    .map(p -> foreign(p.getResource(), view))
+                    .flatMap(Optional::stream)
+                    .findFirst();
+        }
+        if (resource instanceof OperationOutcome) {
+            return Optional.empty();
+        }
+        return view.mayRead(resource)
+                ? Optional.empty()
+                : Optional.of(resource.getIdElement().toUnqualifiedVersionless().getValue());
+    }
+
+    private static Stream<ParametersParameterComponent> withParts(ParametersParameterComponent parameter) {
+        return Stream.concat(Stream.of(parameter), parameter.getPart().stream().flatMap(PatientBoundary::withParts));
+    }
+
+    /**
+     * A page of a stored search: only of a search narrowed for this patient as it would be now, or
+     * the history of a resource the patient may see; anything else answers as an unknown page does.
+     */
+    private void checkPage(PatientView view, RequestDetails request) {
+        String[] ids = request.getParameters().get(Constants.PARAM_PAGINGACTION);
+        String uuid = ids == null || ids.length == 0 ? "" : ids[0];
+        Optional<StoredSearches.StoredSearch> search = storedSearches.find(uuid);
+        boolean mine = search.map(s -> s.history() ? historyOfVisible(view, s) : narrowedFor(view, s))
+                .orElse(false);
+        if (!mine) {
+            throw new ResourceNotFoundException(
+                    Msg.code(970) + "Search ID \"" + uuid + "\" does not exist and may have expired");
+        }
+        if (search.get().history()) {
+            request.getUserData().put(HISTORY_PAGE, Boolean.TRUE);
+        }
+    }
+
+    private static boolean historyOfVisible(PatientView view, StoredSearches.StoredSearch search) {
+        return search.resourceType().isPresent()
+                && search.resourceId().isPresent()
+                && view.mayKnowOf(new IdType(
+                        search.resourceType().get(), search.resourceId().get()));
+    }
+
+    private static boolean narrowedFor(PatientView view, StoredSearches.StoredSearch search) {
+        if (search.resourceType().isEmpty()) {
+            return false;
+        }
+        Optional<List<PatientView.Parameter>> narrowing =
+                view.narrowing(search.resourceType().get());
+        return narrowing.isPresent()
+                && narrowing.get().stream().allMatch(parameter -> search.parameters()
+                        .getOrDefault(parameter.name(), Set.of())
+                        .contains(Set.of(parameter.value().split(","))));
+    }
+
+    /** The client's parameters ANDed with the patient's narrowing; crossing parameters refused. */
+    private static Map<String, String[]> narrowed(PatientView view, String type, Map<String, String[]> params) {
+        for (String name : params.keySet()) {
+            String base = name.split(":", 2)[0];
+            if (CROSSING.contains(base) || base.startsWith("_has") || name.contains(".")) {
+                throw forbidden("Search parameter '" + name + "' reaches across resources; a patient token may not"
+                        + " use _has, chained parameters or " + CROSSING);
+            }
+        }
+        List<PatientView.Parameter> narrowing =
+                view.narrowing(type).orElseThrow(() -> forbidden("A patient token may not search " + type));
+        Map<String, String[]> result = new LinkedHashMap<>(params);
+        for (PatientView.Parameter parameter : narrowing) {
+            String[] existing = result.getOrDefault(parameter.name(), new String[0]);
+            String[] and = Arrays.copyOf(existing, existing.length + 1);
+            and[existing.length] = parameter.value();
+            result.put(parameter.name(), and);
+        }
+        return result;
+    }
+
+    private static String queryString(Map<String, String[]> params) {
+        return params.entrySet().stream()
+                .flatMap(e -> Arrays.stream(e.getValue()).map(value -> encode(e.getKey()) + "=" + encode(value)))
+                .collect(Collectors.joining("&"));
+    }
+
+    private static String encode(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A conditional request reports what its condition matched (the resource, its id in a
+     * {@code Location}, or a refusal because several matched) whatever the caller may read: it
+     * needs the right to read the type, and a patient token makes none.
+     */
+    private static void requireReadForConditions(AccessToken token, String type, boolean conditional) {
+        if (!conditional) {
+            return;
+        }
+        if (token.patientToken()) {
+            throw forbidden("A patient token makes no conditional requests (If-None-Exist, or a search in place of"
+                    + " an id): what they match would tell of data the patient may not see");
+        }
+        if (type == null || !token.mayRead(type)) {
+            throw forbidden("A conditional request on " + type + " needs a scope that reads " + type
+                    + ": the server would otherwise tell what it matched");
+        }
+    }
+
+    private static boolean isConditional(RequestDetails request, RestOperationTypeEnum operation) {
+        if (operation == RestOperationTypeEnum.CREATE) {
+            return request.getHeader(Constants.HEADER_IF_NONE_EXIST) != null;
+        }
+        if (operation == RestOperationTypeEnum.UPDATE
+                || operation == RestOperationTypeEnum.DELETE
+                || operation == RestOperationTypeEnum.PATCH) {
+            return request.getConditionalUrl(operation) != null;
+        }
+        return false;
+    }
+
+    private PatientView view(RequestDetails request, AccessToken token) {
+        String patient = token.patient()
+                .map(IIdType::getIdPart)
+                .orElseThrow(() -> forbidden("A patient token must name its patient"));
+        return PatientView.of(request, patient, fhirContext, daoRegistry);
+    }
+
+    /** The answer HAPI gives for an id it does not know, word for word. */
+    static ResourceNotFoundException notFound(IIdType id) {
+        IdType versionless = new IdType(id.getResourceType(), id.getIdPart());
+        return new ResourceNotFoundException(Msg.code(2001) + "Resource " + versionless.getValue() + " is not known");
+    }
+
+    private static ForbiddenOperationException forbidden(String message) {
+        return new ForbiddenOperationException(message);
+    }
+}
