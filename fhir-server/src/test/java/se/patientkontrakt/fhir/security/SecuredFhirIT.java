@@ -19,6 +19,7 @@ import se.patientkontrakt.fhir.FhirIT;
             "spring.security.oauth2.resourceserver.jwt.public-key-location=classpath:auth/issuer-public-key.pem",
             "patientkontrakt.security.authorization-endpoint=" + TestTokens.ISSUER + "/protocol/openid-connect/auth",
             "patientkontrakt.security.token-endpoint=" + TestTokens.ISSUER + "/protocol/openid-connect/token",
+            "patientkontrakt.subscriptions.allowed-endpoints=http://127.0.0.1",
             "patientkontrakt.data-dir=./target/it-data-secured"
         })
 abstract class SecuredFhirIT extends FhirIT {
