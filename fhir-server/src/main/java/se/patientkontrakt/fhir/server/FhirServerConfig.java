@@ -99,6 +99,14 @@ class FhirServerConfig {
     }
 
     @Bean
+    FilterRegistrationBean<QueryStringFilter> queryStringFilter(FhirContext fhirContext) {
+        FilterRegistrationBean<QueryStringFilter> registration =
+                new FilterRegistrationBean<>(new QueryStringFilter(new OperationOutcomeWriter(fhirContext)));
+        registration.addUrlPatterns(FHIR_PATH + "/*");
+        return registration;
+    }
+
+    @Bean
     FilterRegistrationBean<NotReadyFilter> notReadyFilter(
             FhirContext fhirContext, ApplicationAvailability availability) {
         FilterRegistrationBean<NotReadyFilter> registration =

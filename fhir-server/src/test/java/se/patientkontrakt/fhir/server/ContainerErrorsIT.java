@@ -81,6 +81,32 @@ class ContainerErrorsIT extends FhirIT {
         assertThat(outcome.getIssueFirstRep().getDiagnostics()).contains("Invalid URI");
     }
 
+    /** Tomcat lets a query string through as it came; HAPI failed on such a % with 500. */
+    @Test
+    void aPercentSignThatEncodesNothingIs400NotAServerError() throws IOException {
+        RawResponse response = send("GET /fhir/Patient?name=%zz HTTP/1.0", "");
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.header("Content-Type")).startsWith("application/fhir+json");
+        assertThat(fhirContext
+                        .newJsonParser()
+                        .parseResource(OperationOutcome.class, response.body())
+                        .getIssueFirstRep()
+                        .getDiagnostics())
+                .contains("'%zz'", "percent-encoded");
+
+        RawResponse xml = send("GET /fhir/Patient?name=100%&family=x HTTP/1.0", "Accept: application/fhir+xml");
+
+        assertThat(xml.status()).isEqualTo(400);
+        assertThat(xml.header("Content-Type")).startsWith("application/fhir+xml");
+        assertThat(fhirContext
+                        .newXmlParser()
+                        .parseResource(OperationOutcome.class, xml.body())
+                        .getIssueFirstRep()
+                        .getDiagnostics())
+                .contains("'%&f'");
+    }
+
     @Test
     void anUnknownPageIs404() {
         Response response =
