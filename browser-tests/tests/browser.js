@@ -18,9 +18,16 @@ export async function launch() {
   });
 }
 
-/** A page in a Swedish browser; page.scriptErrors collects its script errors for the tests to check. */
+/**
+ * A page in a Swedish browser; page.scriptErrors collects its script errors, and whatever the
+ * server's Content-Security-Policy refused, for the tests to check.
+ */
 export async function openPage(browser, { width = 960, height = 900 } = {}) {
   const context = await browser.newContext({ locale: 'sv-SE', timezoneId: 'Europe/Stockholm', viewport: { width, height } });
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) =>
+      console.error(`Content-Security-Policy refused ${event.blockedURI || 'inline'} (${event.violatedDirective})`));
+  });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));

@@ -163,7 +163,7 @@ function chart(measure, report) {
       el('tbody', {}, lines.map((line) => el('tr', {},
         el('th', { scope: 'row' }, line.name),
         el('td', {}, line.score === null ? 'Inga att räkna' : el('span', {},
-          el('span', { class: 'stapel', 'aria-hidden': 'true' }, el('span', { style: `width:${Math.round(line.score * 100)}%` })),
+          el('span', { class: 'stapel', 'aria-hidden': 'true' }, el('span', { style: { width: `${Math.round(line.score * 100)}%` } })),
           `${Math.round(line.score * 100)} %`)),
         el('td', {}, `${line.numerator} av ${line.denominator}`)))))));
 }

@@ -219,6 +219,12 @@ export function el(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (value === false || value === null || value === undefined) continue;
+    if (name === 'style') {
+      // Set through the element's style object: the pages' Content-Security-Policy (style-src
+      // 'self') refuses a style attribute, but not styles set by the page's own script.
+      Object.assign(element.style, value);
+      continue;
+    }
     element.setAttribute(name, value === true ? '' : value);
   }
   element.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));

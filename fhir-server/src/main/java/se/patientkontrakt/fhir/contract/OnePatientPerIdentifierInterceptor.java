@@ -10,6 +10,7 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
@@ -89,11 +90,15 @@ public class OnePatientPerIdentifierInterceptor implements RestInterceptor {
                 : null;
     }
 
+    /**
+     * Wherever the search names the rule: on its own, with a modifier, at the end of a chain, with
+     * a chain of its own ({@code identifier-unique.name}, on which HAPI failed with 500) or in a
+     * {@code _has}.
+     */
     @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED, order = HookOrder.CONTENT + 10)
     void refuseSearchByTheRule(RequestDetails request) {
         for (String parameter : request.getParameters().keySet()) {
-            String name = parameter.split(":", 2)[0];
-            if (name.equals(RULE_CODE) || name.endsWith("." + RULE_CODE)) {
+            if (Arrays.asList(parameter.split("[.:]")).contains(RULE_CODE)) {
                 throw new InvalidRequestException("Search parameter '" + parameter + "' is the rule that one person is"
                         + " one Patient, not a way to search: search with identifier={system}|{value}");
             }

@@ -25,9 +25,14 @@ public final class SwedishIdentifiers {
 
     private SwedishIdentifiers() {}
 
-    /** The current system for a legacy OID, or the system itself. */
+    /**
+     * The current system for a legacy OID, or the system itself; {@code null} for none. FHIR lets
+     * an identifier leave out its system (<a href="https://hl7.org/fhir/R4/datatypes.html#Identifier">
+     * Identifier</a>), and {@code Map.of} maps refuse a null key, so a Patient with such an
+     * identifier would otherwise fail with 500.
+     */
     public static String canonicalSystem(String system) {
-        return LEGACY_SYSTEMS.getOrDefault(system, system);
+        return system == null ? null : LEGACY_SYSTEMS.getOrDefault(system, system);
     }
 
     public static boolean isPersonalNumberSystem(String system) {

@@ -100,6 +100,14 @@ public class MeasureCalculator {
 
     private static final DateTimeFormatter BASIC = DateTimeFormatter.BASIC_ISO_DATE;
 
+    /**
+     * The day before the first a FHIR date can name (0001-01-01): the latest birth a minimum age
+     * asks for is never earlier. A period in the first years with a minimum age of 65 would
+     * otherwise ask for births in year -64, which no {@code yyyyMMdd} text can hold (it failed
+     * with 500); nobody stored is born by this day either.
+     */
+    private static final LocalDate BEFORE_ANY_BIRTH = LocalDate.of(0, 12, 31);
+
     private final NamedParameterJdbcTemplate jdbc;
     private final PartitionSettings partitionSettings;
     private final Map<String, Object> fixedParameters;
@@ -119,12 +127,12 @@ public class MeasureCalculator {
         parameters.put("periodStart", ordinal(periodStart));
         parameters.put("periodEnd", ordinal(periodEnd));
         parameters.put("today", ordinal(today));
-        LocalDate bornBy = periodEnd.minusYears(minimumAge);
+        LocalDate bornBy = latest(periodEnd.minusYears(minimumAge), BEFORE_ANY_BIRTH);
         parameters.put("bornBy", ordinal(bornBy));
         parameters.put("bornByPersonnummer", bornBy.format(BASIC));
         parameters.put(
                 "bornBySamordningsnummer",
-                bornBy.format(DateTimeFormatter.ofPattern("yyyyMM")) + (bornBy.getDayOfMonth() + 60));
+                bornBy.format(DateTimeFormatter.ofPattern("uuuuMM")) + (bornBy.getDayOfMonth() + 60));
 
         List<UnitCount> rows = jdbc.query(
                 sql(measure),
@@ -217,6 +225,10 @@ public class MeasureCalculator {
 
     private static int ordinal(LocalDate date) {
         return Integer.parseInt(date.format(BASIC));
+    }
+
+    private static LocalDate latest(LocalDate a, LocalDate b) {
+        return a.isAfter(b) ? a : b;
     }
 
     public record Count(long population, long numerator) {}

@@ -17,7 +17,6 @@ import ca.uhn.fhir.rest.param.TokenParam;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import java.time.LocalDate;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -50,7 +49,6 @@ class OverdueWorklistQuery {
     static final String DUE = "next-step-due";
     static final String STATUS = "status";
 
-    private static final DateTimeFormatter ORDINAL = DateTimeFormatter.BASIC_ISO_DATE;
     private static final Set<String> ALLOWED_PARAMETERS = Set.of(DUE, STATUS);
 
     @PersistenceContext
@@ -152,8 +150,13 @@ class OverdueWorklistQuery {
         return Optional.of(codes);
     }
 
+    /**
+     * HAPI's date ordinal, {@code yyyyMMdd} as a number, computed rather than formatted: the day
+     * before {@code lt0000-01-01} is in year -1, which no {@code yyyyMMdd} text can hold, and its
+     * ordinal must still sort below every stored one.
+     */
     private static int ordinal(LocalDate day) {
-        return Integer.parseInt(day.format(ORDINAL));
+        return day.getYear() * 10_000 + day.getMonthValue() * 100 + day.getDayOfMonth();
     }
 
     /**

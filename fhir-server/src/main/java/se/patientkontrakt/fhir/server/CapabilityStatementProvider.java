@@ -6,6 +6,7 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
 import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
@@ -19,6 +20,13 @@ import org.hl7.fhir.r4.model.OperationDefinition;
  * {@link CapabilityStatementInterceptor} points our operations at their definitions in
  * {@code profiles/}; HAPI's OpenAPI generator then asks this provider for such a definition by id,
  * and HAPI knows only the ones it generated itself, so the stored one is read instead.
+ *
+ * <p>It is read as the server, not as the caller: the definition describes the server, as the
+ * CapabilityStatement that names it does, and both are public ({@code /fhir/metadata},
+ * {@code /fhir/api-docs}). Read under the caller's request, the access rules saw a read inside a
+ * request that is no FHIR interaction at all ({@code GET /fhir/api-docs} has no operation type),
+ * HAPI's authorization interceptor failed on it with a NullPointerException, and the OpenAPI
+ * description answered 500 to everyone once access control was on.
  */
 class CapabilityStatementProvider extends JpaCapabilityStatementProvider {
 
@@ -42,7 +50,7 @@ class CapabilityStatementProvider extends JpaCapabilityStatementProvider {
         } catch (ResourceNotFoundException generatedUnknown) {
             return daoRegistry
                     .getResourceDao(OperationDefinition.class)
-                    .read(new IdType("OperationDefinition", id.getIdPart()), request);
+                    .read(new IdType("OperationDefinition", id.getIdPart()), new SystemRequestDetails());
         }
     }
 }

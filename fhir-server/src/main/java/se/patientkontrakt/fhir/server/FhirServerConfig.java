@@ -15,6 +15,7 @@ import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.availability.ApplicationAvailability;
@@ -53,7 +54,7 @@ class FhirServerConfig {
         // Reject what a lenient parser would silently drop (unknown elements, bad values), so a
         // client learns that its data was not what it meant instead of losing part of it.
         fhirContext.setParserErrorHandler(new StrictErrorHandler());
-        RestfulServer server = new RestfulServer(fhirContext);
+        RestfulServer server = new FhirEndpoint(fhirContext);
         server.setServerName("Patientkontrakt FHIR service");
         server.setServerVersion(buildProperties.stream()
                 .map(BuildProperties::getVersion)
@@ -109,8 +110,41 @@ class FhirServerConfig {
         FilterRegistrationBean<NotReadyFilter> registration =
                 new FilterRegistrationBean<>(new NotReadyFilter(new OperationOutcomeWriter(fhirContext), availability));
         registration.addUrlPatterns(FHIR_PATH + "/*");
-        // Before anything else reads the request.
+        // Before anything else reads the request (only the header filter, which reads nothing, is earlier).
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 1);
+        return registration;
+    }
+
+    @Bean
+    FilterRegistrationBean<QueryStringFilter> queryStringFilter(FhirContext fhirContext) {
+        FilterRegistrationBean<QueryStringFilter> registration =
+                new FilterRegistrationBean<>(new QueryStringFilter(new OperationOutcomeWriter(fhirContext)));
+        registration.addUrlPatterns(FHIR_PATH + "/*");
+        return registration;
+    }
+
+    @Bean
+    FilterRegistrationBean<NoSniffFilter> noSniffFilter() {
+        FilterRegistrationBean<NoSniffFilter> registration = new FilterRegistrationBean<>(new NoSniffFilter());
+        registration.addUrlPatterns("/*");
+        // First, so that every answer carries it, the filters' refusals too.
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         return registration;
+    }
+
+    /**
+     * HAPI's RestfulServer without its {@code X-Powered-By} header, which names HAPI and its exact
+     * version to anyone who asks: a lookup key for known flaws, and nothing a client needs.
+     */
+    static final class FhirEndpoint extends RestfulServer {
+
+        FhirEndpoint(FhirContext fhirContext) {
+            super(fhirContext);
+        }
+
+        @Override
+        public void addHeadersToResponse(HttpServletResponse response) {
+            // Nothing: HAPI's only header here is X-Powered-By.
+        }
     }
 }

@@ -42,6 +42,7 @@ class NotReadyFilter extends OncePerRequestFilter {
         response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
         response.setHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
         outcomes.write(
+                request,
                 response,
                 IssueType.TRANSIENT,
                 "The server is starting and takes no requests yet; try again in " + RETRY_AFTER_SECONDS + " seconds");

@@ -35,7 +35,7 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
         if (declared > maxBytes) {
             // Drain nothing: the connection is closed after the answer, as Tomcat does for 413.
             response.setHeader("Connection", "close");
-            writeOutcome(response, tooLargeMessage());
+            writeOutcome(request, response, tooLargeMessage());
             return;
         }
         chain.doFilter(new LimitedBodyRequest(request, maxBytes, tooLargeMessage()), response);
@@ -45,9 +45,10 @@ class RequestSizeLimitFilter extends OncePerRequestFilter {
         return "Request body is larger than the limit of " + maxBytes + " bytes";
     }
 
-    private void writeOutcome(HttpServletResponse response, String message) throws IOException {
+    private void writeOutcome(HttpServletRequest request, HttpServletResponse response, String message)
+            throws IOException {
         response.setStatus(PayloadTooLargeException.STATUS_CODE);
-        outcomes.write(response, IssueType.TOOLONG, message);
+        outcomes.write(request, response, IssueType.TOOLONG, message);
     }
 
     private static final class LimitedBodyRequest extends HttpServletRequestWrapper {

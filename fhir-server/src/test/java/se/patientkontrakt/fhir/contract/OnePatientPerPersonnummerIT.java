@@ -10,6 +10,8 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import se.patientkontrakt.fhir.AtTheSameMoment;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.FhirIT;
@@ -176,5 +178,21 @@ class OnePatientPerPersonnummerIT extends FhirIT {
 
         search.then().statusCode(400);
         assertThat(diagnostics(search)).contains("not a way to search", "identifier={system}|{value}");
+    }
+
+    /** The rule is refused wherever a search names it; a chain of its own made HAPI fail with 500. */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "identifier-unique.name=x",
+                "identifier-unique:missing=true",
+                "link:Patient.identifier-unique=x",
+                "_has:Patient:link:identifier-unique=x"
+            })
+    void theUniquenessRuleIsNoSearchWhereverItIsNamed(String query) {
+        Response search = fhir().urlEncodingEnabled(false).when().get("/Patient?" + query);
+
+        search.then().statusCode(400);
+        assertThat(diagnostics(search)).contains("not a way to search");
     }
 }

@@ -54,4 +54,10 @@ class SwedishIdentifiersTest {
                 .isEqualTo(SwedishIdentifiers.HSA_ID);
         assertThat(SwedishIdentifiers.canonicalSystem("urn:other")).isEqualTo("urn:other");
     }
+
+    @Test
+    void anIdentifierWithoutASystemIsNoPersonalNumber() {
+        assertThat(SwedishIdentifiers.canonicalSystem(null)).isNull();
+        assertThat(SwedishIdentifiers.isPersonalNumberSystem(null)).isFalse();
+    }
 }

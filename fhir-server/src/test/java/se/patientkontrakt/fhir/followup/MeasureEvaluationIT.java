@@ -243,6 +243,34 @@ class MeasureEvaluationIT extends FhirIT {
         assertThat(region.getStratifierFirstRep().getStratum()).isEmpty();
     }
 
+    /**
+     * Periods in the first years a FHIR date can name: the births a minimum age asks for lie
+     * before year 1, where nobody is born (they failed with 500), and the last day there is.
+     */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "pk-aldre-fast-lakar-och-vardkontakt",
+                "pk-antal-patientkontrakt",
+                "pk-nasta-steg-i-tid",
+                "pk-uppfoljning-forsenad"
+            })
+    void periodsAtTheEndsOfTheCalendarAreCounted(String measure) {
+        for (String period :
+                List.of("periodStart=0001&periodEnd=0001", "periodStart=0000-01-01&periodEnd=0064-12-31")) {
+            MeasureReport report = evaluate(measure, period);
+
+            assertThat(report.getGroupFirstRep().getPopulationFirstRep().getCount())
+                    .as("%s %s", measure, period)
+                    .isZero();
+        }
+        assertThat(evaluate(measure, "periodStart=9999-12-31&periodEnd=9999-12-31")
+                        .getPeriod()
+                        .getEndElement()
+                        .getValueAsString())
+                .isEqualTo("9999-12-31");
+    }
+
     @Test
     void theReportIsAStandardSummaryMeasureReport() {
         MeasureReport report = evaluate("pk-fast-lakarkontakt-andel", "periodStart=2025&periodEnd=2025");

@@ -42,6 +42,16 @@ class OverdueWorklistQueryTest {
     }
 
     @Test
+    void beforeTheFirstDayOfYearZeroNothingPasses() {
+        assertThat(plan(overdue("lt0000-01-01")))
+                .hasValueSatisfying(walk -> assertThat(walk.lastOrdinal()).isLessThan(101));
+        assertThat(plan(overdue("le0000-01-01")))
+                .hasValueSatisfying(walk -> assertThat(walk.lastOrdinal()).isEqualTo(101));
+        assertThat(plan(overdue("lt9999-12-31")))
+                .hasValueSatisfying(walk -> assertThat(walk.lastOrdinal()).isEqualTo(99991230));
+    }
+
+    @Test
     void withoutAStatusAnyStatusMatches() {
         SearchParameterMap params = overdue("lt2026-12-01");
         params.remove("status");

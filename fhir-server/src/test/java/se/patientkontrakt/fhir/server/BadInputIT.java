@@ -15,6 +15,8 @@ import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import se.patientkontrakt.fhir.FhirIT;
 
 /**
@@ -129,6 +131,21 @@ class BadInputIT extends FhirIT {
 
         response.then().statusCode(400);
         assertThat(assertCleanOutcome(response)).contains("yesterday");
+    }
+
+    /**
+     * FHIR lets an identifier leave out its system (and its value): such a Patient is no
+     * personnummer to check, and is stored, not answered with 500.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"value\":\"%s\"}", "{\"use\":\"official\"}", "{\"value\":\"%s\",\"use\":\"usual\"}"})
+    void anIdentifierWithoutASystemIsStored(String identifier) {
+        String body = "{\"resourceType\":\"Patient\",\"identifier\":[" + identifier.formatted(Fixtures.uniqueValue())
+                + "],\"name\":[{\"family\":\"" + family + "\"}]}";
+
+        Response response = fhir().body(body).when().post("/Patient");
+
+        response.then().statusCode(201);
     }
 
     @Test
