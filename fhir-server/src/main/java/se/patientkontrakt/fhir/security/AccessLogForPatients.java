@@ -24,8 +24,11 @@ final class AccessLogForPatients {
 
     private AccessLogForPatients() {}
 
-    static AuditEvent redact(AuditEvent stored, PatientView view) {
-        AuditEvent event = stored.copy();
+    /**
+     * The entry as the patient sees it. Changed in place: it is this request's copy, read for it, and
+     * the search result's own object keeps what HAPI knows of it (its search mode).
+     */
+    static AuditEvent redact(AuditEvent event, PatientView view) {
         event.getEntity()
                 .removeIf(entity -> entity.getWhat().hasReference()
                         && !view.mayKnowOf(new IdType(entity.getWhat().getReference())));

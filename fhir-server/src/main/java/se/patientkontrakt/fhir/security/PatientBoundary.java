@@ -204,6 +204,29 @@ class PatientBoundary implements RestInterceptor {
         }
     }
 
+    /**
+     * A change or delete of what the patient may not see answers as one of what does not exist
+     * (404), before any rule says what the patient may not do to it, which would tell it is there.
+     */
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = HookOrder.ACCESS + 5)
+    void changeOnlyWhatThePatientSees(IBaseResource previous, IBaseResource updated, RequestDetails request) {
+        refuseUnseen(previous, request);
+    }
+
+    @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED, order = HookOrder.ACCESS + 5)
+    void deleteOnlyWhatThePatientSees(IBaseResource resource, RequestDetails request) {
+        refuseUnseen(resource, request);
+    }
+
+    private void refuseUnseen(IBaseResource stored, RequestDetails request) {
+        Optional<AccessToken> token = AccessToken.of(request);
+        if (token.isPresent()
+                && token.get().patientToken()
+                && !view(request, token.get()).mayRead(stored)) {
+            throw notFound(stored.getIdElement());
+        }
+    }
+
     @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = HookOrder.ACCESS + 10)
     void checkWhatLeaves(RequestDetails request, ResponseDetails response) {
         Optional<AccessToken> token = AccessToken.of(request);

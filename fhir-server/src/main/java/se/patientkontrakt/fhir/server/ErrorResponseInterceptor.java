@@ -60,6 +60,9 @@ class ErrorResponseInterceptor implements RestInterceptor {
     /** HAPI's stable message code for "Incorrect Content-Type header value". */
     private static final String HAPI_UNSUPPORTED_CONTENT_TYPE = "HAPI-0449";
 
+    /** HAPI's code for an exception thrown inside a method it called (an operation's). */
+    private static final String HAPI_FAILED_TO_CALL_METHOD = "HAPI-0389";
+
     private static final int UNSUPPORTED_MEDIA_TYPE = 415;
 
     private static final int SERVICE_UNAVAILABLE = 503;
@@ -94,6 +97,10 @@ class ErrorResponseInterceptor implements RestInterceptor {
     BaseServerResponseException toClientResponse(RequestDetails request, Throwable exception) {
         if (exception instanceof DataFormatException) {
             return new InvalidRequestException(exception.getMessage());
+        }
+        if (isOperationWithoutItsParameters(request, exception)) {
+            return new InvalidRequestException("The operation " + request.getOperation()
+                    + " cannot be done with the parameters given: see its OperationDefinition in /metadata");
         }
         if (exception instanceof BaseServerResponseException known && known.getStatusCode() < 500) {
             String message = known.getMessage();
@@ -130,6 +137,19 @@ class ErrorResponseInterceptor implements RestInterceptor {
                 status,
                 "The server could not complete the request (error reference " + reference
                         + "); the request was not applied");
+    }
+
+    /**
+     * One of HAPI's operations (say {@code $subsumes} without its codes) called with parameters it
+     * does not check: HAPI wraps the NullPointerException in its "failed to call access method" (code
+     * HAPI-0389) and answers 500, though the request is what is wrong.
+     */
+    static boolean isOperationWithoutItsParameters(RequestDetails request, Throwable exception) {
+        return request.getOperation() != null
+                && exception instanceof BaseServerResponseException
+                && exception.getMessage() != null
+                && exception.getMessage().startsWith(HAPI_FAILED_TO_CALL_METHOD)
+                && exception.getMessage().contains("NullPointerException");
     }
 
     /**

@@ -20,6 +20,9 @@ import org.springframework.stereotype.Component;
  *       is off on this server, but HAPI parses the expression before it says so, and an expression
  *       it cannot parse ({@code _filter=(}, an empty one) fails on its search worker. It is refused
  *       whatever it holds.
+ *   <li>{@code near} (Location) must be {@code latitude|longitude}, optionally with
+ *       {@code |distance|units}: HAPI checks it on its search worker, which reports any failure as
+ *       500.
  * </ul>
  */
 @Component
@@ -28,11 +31,21 @@ class SearchControlsInterceptor implements RestInterceptor {
 
     static final int MAX_OFFSET = 100_000_000;
 
+    private static final String NUMBER = "-?\\d+(\\.\\d+)?";
+    private static final java.util.regex.Pattern NEAR =
+            java.util.regex.Pattern.compile(NUMBER + "\\|" + NUMBER + "(\\|" + NUMBER + "(\\|[^|,]+)?)?");
+
     @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED, order = HookOrder.CONTENT + 5)
     void refuseControlsHapiFailsOn(RequestDetails request) {
         if (request.getParameters().containsKey("_filter")) {
             throw new InvalidRequestException("Search parameter _filter is not supported by this server: search with"
                     + " the resource type's search parameters, listed in /metadata");
+        }
+        for (String near : request.getParameters().getOrDefault("near", new String[0])) {
+            if (near != null && !NEAR.matcher(near.trim()).matches()) {
+                throw new InvalidRequestException("Search parameter near must be latitude|longitude, optionally"
+                        + " |distance|units (e.g. 57.2|16.4|10|km), not '" + near + "'");
+            }
         }
         String[] offsets = request.getParameters().get("_offset");
         if (offsets == null) {

@@ -27,6 +27,9 @@ final class BoundaryWorld {
     static final String SARA_CONTRACT = "CarePlan/sara-lindqvist-patientkontrakt";
     static final String SARA_TEAM = "CareTeam/sara-lindqvist-kontaktteam";
     static final String SARA_GOAL = "Goal/sara-lindqvist-vad-ar-viktigt";
+    /** A role only Sara's care team names (psychiatry): who treats her is hers to tell. */
+    static final String SARA_CARE_ROLE = "PractitionerRole/jonas-ahlgren-psykiatri-gavle";
+
     static final String PERSONNUMMER = "http://electronichealth.se/identifier/personnummer";
     static final String SCOPES = "patient/*.read patient/CarePlan.u";
 

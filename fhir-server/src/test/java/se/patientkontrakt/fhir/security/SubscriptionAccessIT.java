@@ -120,9 +120,10 @@ class SubscriptionAccessIT extends SecuredFhirIT {
                 .then()
                 .statusCode(200);
 
-        await().atMost(Duration.ofSeconds(60))
-                .until(() -> receiver.requests().stream().anyMatch(r -> r.path().startsWith("/portal/CarePlan/")));
-        List<AuditEvent> exports = await().atMost(Duration.ofSeconds(30))
+        await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(60)).until(() -> receiver.requests().stream()
+                .anyMatch(r -> r.path().startsWith("/portal/CarePlan/")));
+        List<AuditEvent> exports = await().dontCatchUncaughtExceptions()
+                .atMost(Duration.ofSeconds(30))
                 .until(
                         () ->
                                 search(EHR, "/AuditEvent?patient=" + contract.patientId() + "&_count=200")
@@ -162,7 +163,8 @@ class SubscriptionAccessIT extends SecuredFhirIT {
                 .extract()
                 .path("id");
         subscriptions.add(id);
-        await().atMost(Duration.ofSeconds(60))
+        await().dontCatchUncaughtExceptions()
+                .atMost(Duration.ofSeconds(60))
                 .until(() -> parse(as(SUBSCRIBER).when().get("/Subscription/" + id), Subscription.class)
                                 .getStatus()
                         == SubscriptionStatus.ACTIVE);
