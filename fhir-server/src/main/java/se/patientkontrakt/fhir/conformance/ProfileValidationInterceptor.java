@@ -12,12 +12,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.OperationOutcome;
-import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.contract.Vocabulary;
 import se.patientkontrakt.fhir.hapi.ContractValidator;
 import se.patientkontrakt.fhir.server.HookOrder;
+import se.patientkontrakt.fhir.server.OperationOutcomeWriter;
 import se.patientkontrakt.fhir.server.StorageInterceptor;
 
 /**
@@ -73,7 +73,7 @@ public class ProfileValidationInterceptor implements StorageInterceptor {
         Set<String> profiles = profilesToCheck(resource, type, issues);
         if (issues.isEmpty() && !profiles.isEmpty()) {
             for (ContractValidator.Problem problem : validator.errors(resource, profiles)) {
-                issues.add(issue(IssueType.PROCESSING, elementPath(problem), problem.message()));
+                issues.add(OperationOutcomeWriter.issue(IssueType.PROCESSING, problem.message(), elementPath(problem)));
             }
         }
         if (!issues.isEmpty()) {
@@ -90,11 +90,11 @@ public class ProfileValidationInterceptor implements StorageInterceptor {
         resource.getMeta().getProfile().forEach(p -> declared.add(p.getValue()));
         List<String> required = properties.requiredProfiles().getOrDefault(type, List.of());
         if (!required.isEmpty() && required.stream().noneMatch(declared::contains)) {
-            issues.add(issue(
+            issues.add(OperationOutcomeWriter.issue(
                     IssueType.REQUIRED,
-                    type + ".meta.profile",
                     "A " + type + " stored here must declare and conform to one of the profiles " + required
-                            + "; it declares " + (declared.isEmpty() ? "none" : declared)));
+                            + "; it declares " + (declared.isEmpty() ? "none" : declared),
+                    type + ".meta.profile"));
             return Set.of();
         }
         declared.removeIf(url -> !url.startsWith(Vocabulary.CANONICAL_BASE + "/"));
@@ -113,17 +113,5 @@ public class ProfileValidationInterceptor implements StorageInterceptor {
             return named.group(1);
         }
         return location;
-    }
-
-    private static OperationOutcome.OperationOutcomeIssueComponent issue(IssueType type, String path, String message) {
-        OperationOutcome.OperationOutcomeIssueComponent issue = new OperationOutcome.OperationOutcomeIssueComponent()
-                .setSeverity(IssueSeverity.ERROR)
-                .setCode(type)
-                .setDiagnostics(message);
-        if (path != null && !path.isBlank()) {
-            issue.addExpression(path);
-            issue.addLocation(path);
-        }
-        return issue;
     }
 }

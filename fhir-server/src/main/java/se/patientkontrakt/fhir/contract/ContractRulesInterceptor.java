@@ -16,12 +16,12 @@ import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CareTeam;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.OperationOutcome;
-import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.server.HookOrder;
+import se.patientkontrakt.fhir.server.OperationOutcomeWriter;
 import se.patientkontrakt.fhir.server.StorageInterceptor;
 
 /**
@@ -90,7 +90,8 @@ class ContractRulesInterceptor implements StorageInterceptor {
             identifier.setSystem(SwedishIdentifiers.canonicalSystem(identifier.getSystem()));
             String path = "Patient.identifier[" + i + "].value";
             SwedishIdentifiers.problem(identifier.getSystem(), identifier.getValue())
-                    .ifPresent(problem -> addIssue(outcome, IssueType.VALUE, path, problem));
+                    .ifPresent(
+                            problem -> outcome.addIssue(OperationOutcomeWriter.issue(IssueType.VALUE, problem, path)));
         }
         refuseIfAny(outcome);
     }
@@ -104,14 +105,11 @@ class ContractRulesInterceptor implements StorageInterceptor {
         if (!wantsHelp || plan.getCareTeam().stream().anyMatch(this::holdsActiveFastVardkontakt)) {
             return;
         }
-        OperationOutcome outcome = new OperationOutcome();
-        addIssue(
-                outcome,
+        refuseIfAny(OperationOutcomeWriter.error(
                 IssueType.INVARIANT,
-                "CarePlan.careTeam",
                 "pk-6: The patient wants help to coordinate their care (pk-wants-coordination-help = true),"
-                        + " so the care team must hold an active fast vårdkontakt (kv_typ_av_fast_kontakt 1 or 4)");
-        refuseIfAny(outcome);
+                        + " so the care team must hold an active fast vårdkontakt (kv_typ_av_fast_kontakt 1 or 4)",
+                "CarePlan.careTeam"));
     }
 
     private boolean holdsActiveFastVardkontakt(Reference reference) {
@@ -147,14 +145,5 @@ class ContractRulesInterceptor implements StorageInterceptor {
         if (outcome.hasIssue()) {
             throw new UnprocessableEntityException(fhirContext, outcome);
         }
-    }
-
-    private static void addIssue(OperationOutcome outcome, IssueType type, String path, String message) {
-        outcome.addIssue()
-                .setSeverity(IssueSeverity.ERROR)
-                .setCode(type)
-                .setDiagnostics(message)
-                .addExpression(path)
-                .addLocation(path);
     }
 }

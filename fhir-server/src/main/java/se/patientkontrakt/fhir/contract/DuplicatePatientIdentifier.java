@@ -4,8 +4,8 @@ import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
 import java.util.Optional;
 import org.hl7.fhir.r4.model.OperationOutcome;
-import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
+import se.patientkontrakt.fhir.server.OperationOutcomeWriter;
 
 /**
  * The answer to a write that would store a second Patient with an identifier another Patient
@@ -70,12 +70,7 @@ public final class DuplicatePatientIdentifier {
     }
 
     private static BaseServerResponseException conflict(String diagnostics) {
-        OperationOutcome outcome = new OperationOutcome();
-        outcome.addIssue()
-                .setSeverity(IssueSeverity.ERROR)
-                .setCode(IssueType.DUPLICATE)
-                .setDiagnostics(diagnostics)
-                .addExpression("Patient.identifier");
+        OperationOutcome outcome = OperationOutcomeWriter.error(IssueType.DUPLICATE, diagnostics, "Patient.identifier");
         return new BaseServerResponseException(CONFLICT, diagnostics, outcome) {};
     }
 }

@@ -8,8 +8,11 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
@@ -36,6 +39,8 @@ import se.patientkontrakt.fhir.server.RestInterceptor;
 class MeasureReportCsvInterceptor implements RestInterceptor {
 
     static final String TEXT_CSV = "text/csv";
+
+    private static final List<String> POPULATIONS = List.of("initial-population", "denominator", "numerator");
     static final List<String> HEADER = List.of(
             "measure",
             "period_start",
@@ -85,55 +90,40 @@ class MeasureReportCsvInterceptor implements RestInterceptor {
         String start = report.getPeriod().getStartElement().getValueAsString();
         String end = report.getPeriod().getEndElement().getValueAsString();
         for (MeasureReportGroupComponent group : report.getGroup()) {
-            row(
-                    csv,
-                    List.of(
-                            measure,
-                            start,
-                            end,
-                            "region",
-                            "",
-                            "Hela regionen (whole region)",
-                            count(group.getPopulation(), "initial-population"),
-                            count(group.getPopulation(), "denominator"),
-                            count(group.getPopulation(), "numerator"),
-                            score(group.getMeasureScore())));
+            List<String> region =
+                    new ArrayList<>(List.of(measure, start, end, "region", "", "Hela regionen (whole region)"));
+            region.addAll(counts(group.getPopulation(), p -> p.getCode(), p -> p.getCount()));
+            region.add(score(group.getMeasureScore()));
+            row(csv, region);
             for (MeasureReport.MeasureReportGroupStratifierComponent stratifier : group.getStratifier()) {
                 for (StratifierGroupComponent stratum : stratifier.getStratum()) {
                     Coding unit = stratum.getValue().getCodingFirstRep();
-                    row(
-                            csv,
-                            List.of(
-                                    measure,
-                                    start,
-                                    end,
-                                    stratum.getValue().getText(),
-                                    nullToEmpty(unit.getCode()),
-                                    nullToEmpty(unit.getDisplay()),
-                                    stratumCount(stratum, "initial-population"),
-                                    stratumCount(stratum, "denominator"),
-                                    stratumCount(stratum, "numerator"),
-                                    score(stratum.getMeasureScore())));
+                    List<String> unitRow = new ArrayList<>(List.of(
+                            measure,
+                            start,
+                            end,
+                            stratum.getValue().getText(),
+                            nullToEmpty(unit.getCode()),
+                            nullToEmpty(unit.getDisplay())));
+                    unitRow.addAll(counts(stratum.getPopulation(), p -> p.getCode(), p -> p.getCount()));
+                    unitRow.add(score(stratum.getMeasureScore()));
+                    row(csv, unitRow);
                 }
             }
         }
         return csv.toString();
     }
 
-    private static String count(List<MeasureReport.MeasureReportGroupPopulationComponent> populations, String code) {
-        return populations.stream()
-                .filter(p -> hasCode(p.getCode(), code))
-                .map(p -> Integer.toString(p.getCount()))
-                .findFirst()
-                .orElse("");
-    }
-
-    private static String stratumCount(StratifierGroupComponent stratum, String code) {
-        return stratum.getPopulation().stream()
-                .filter(p -> hasCode(p.getCode(), code))
-                .map(p -> Integer.toString(p.getCount()))
-                .findFirst()
-                .orElse("");
+    /** The initial population, denominator and numerator counts, in that order ("" where absent). */
+    private static <P> List<String> counts(
+            List<P> populations, Function<P, CodeableConcept> code, ToIntFunction<P> count) {
+        return POPULATIONS.stream()
+                .map(wanted -> populations.stream()
+                        .filter(p -> hasCode(code.apply(p), wanted))
+                        .map(p -> Integer.toString(count.applyAsInt(p)))
+                        .findFirst()
+                        .orElse(""))
+                .toList();
     }
 
     private static boolean hasCode(CodeableConcept concept, String code) {

@@ -50,22 +50,14 @@ public enum FollowUpMeasure {
     FAST_VARDKONTAKT(
             "pk-fast-vardkontakt-andel",
             Scoring.PROPORTION,
-            """
-            SELECT patient_id AS member_id, MAX(flag) AS numerator
-            FROM (SELECT k.patient_id, CASE WHEN EXISTS (%s) THEN 1 ELSE 0 END AS flag FROM {contracts} k) f
-            GROUP BY patient_id"""
-                    .formatted(teamHas(":fastVardkontakt")),
+            patientsWithTeamMember(":fastVardkontakt"),
             Units.PATIENT_UNITS),
 
     /** Patients with a contract whose contact team names a fast läkarkontakt i primärvården (code 2). */
     FAST_LAKARKONTAKT(
             "pk-fast-lakarkontakt-andel",
             Scoring.PROPORTION,
-            """
-            SELECT patient_id AS member_id, MAX(flag) AS numerator
-            FROM (SELECT k.patient_id, CASE WHEN EXISTS (%s) THEN 1 ELSE 0 END AS flag FROM {contracts} k) f
-            GROUP BY patient_id"""
-                    .formatted(teamHas(":fastLakarkontakt")),
+            patientsWithTeamMember(":fastLakarkontakt"),
             Units.PATIENT_UNITS),
 
     /**
@@ -179,6 +171,15 @@ public enum FollowUpMeasure {
 
     public static Optional<FollowUpMeasure> byUrl(String url) {
         return Arrays.stream(values()).filter(m -> m.url().equals(url)).findFirst();
+    }
+
+    /** Patients with a contract, in the numerator when a contract's team has the given role. */
+    private static String patientsWithTeamMember(String pathParameter) {
+        return """
+                SELECT patient_id AS member_id, MAX(flag) AS numerator
+                FROM (SELECT k.patient_id, CASE WHEN EXISTS (%s) THEN 1 ELSE 0 END AS flag FROM {contracts} k) f
+                GROUP BY patient_id"""
+                .formatted(teamHas(pathParameter));
     }
 
     /** The contract's contact team has a participant indexed under the given link path. */

@@ -65,6 +65,23 @@ public record OperationOutcomeWriter(FhirContext fhirContext) {
         return outcome;
     }
 
+    /** An OperationOutcome of one error issue about an element ({@code CarePlan.careTeam}). */
+    public static OperationOutcome error(IssueType type, String message, String path) {
+        return new OperationOutcome().addIssue(issue(type, message, path));
+    }
+
+    /** An error issue about an element, named as FHIRPath in {@code expression} and {@code location}. */
+    public static OperationOutcome.OperationOutcomeIssueComponent issue(IssueType type, String message, String path) {
+        OperationOutcome.OperationOutcomeIssueComponent issue = new OperationOutcome.OperationOutcomeIssueComponent()
+                .setSeverity(IssueSeverity.ERROR)
+                .setCode(type)
+                .setDiagnostics(message);
+        if (path != null && !path.isBlank()) {
+            issue.addExpression(path).addLocation(path);
+        }
+        return issue;
+    }
+
     /** The issue type that says what an HTTP error status means. */
     public static IssueType issueType(int status) {
         return switch (status) {

@@ -7,13 +7,12 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import ca.uhn.fhir.subscription.SubscriptionConstants;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.OperationOutcome;
-import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.hl7.fhir.r4.model.Subscription;
 import org.hl7.fhir.r4.model.Subscription.SubscriptionChannelType;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.server.HookOrder;
+import se.patientkontrakt.fhir.server.OperationOutcomeWriter;
 import se.patientkontrakt.fhir.server.StorageInterceptor;
 
 /**
@@ -75,13 +74,7 @@ class DeliverableSubscriptionInterceptor implements StorageInterceptor {
     }
 
     private void refuse(String path, String message) {
-        OperationOutcome outcome = new OperationOutcome();
-        outcome.addIssue()
-                .setSeverity(IssueSeverity.ERROR)
-                .setCode(IssueType.NOTSUPPORTED)
-                .setDiagnostics(message)
-                .addExpression(path)
-                .addLocation(path);
-        throw new UnprocessableEntityException(fhirContext, outcome);
+        throw new UnprocessableEntityException(
+                fhirContext, OperationOutcomeWriter.error(IssueType.NOTSUPPORTED, message, path));
     }
 }

@@ -12,13 +12,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.OperationOutcome;
-import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.hl7.fhir.r4.model.Subscription;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.server.HookOrder;
+import se.patientkontrakt.fhir.server.OperationOutcomeWriter;
 import se.patientkontrakt.fhir.server.StorageInterceptor;
 
 /**
@@ -107,13 +106,7 @@ class SubscriptionEndpoints implements StorageInterceptor {
     }
 
     private void refuse(String message) {
-        OperationOutcome outcome = new OperationOutcome();
-        outcome.addIssue()
-                .setSeverity(IssueSeverity.ERROR)
-                .setCode(IssueType.VALUE)
-                .setDiagnostics(message)
-                .addExpression("Subscription.channel.endpoint")
-                .addLocation("Subscription.channel.endpoint");
-        throw new UnprocessableEntityException(fhirContext, outcome);
+        throw new UnprocessableEntityException(
+                fhirContext, OperationOutcomeWriter.error(IssueType.VALUE, message, "Subscription.channel.endpoint"));
     }
 }
