@@ -35,8 +35,10 @@ import se.patientkontrakt.fhir.server.StorageInterceptor;
  * store itself (the changes of every committed transaction so far) right after each database
  * transaction that stored, changed or deleted a resource has committed, on the thread that goes
  * on to answer the request, whichever REST interaction, transaction Bundle or operation made the
- * change. It does nothing on PostgreSQL, whose commit returns once the change is in its
- * write-ahead log.
+ * change. It is a storage interceptor on purpose: the server's own writes count too, above all the
+ * access-log entry written for a read, which must be in the file before the read is answered
+ * ({@code AuditedKillFaultIT}); that costs one file write per audited read on H2. It does nothing
+ * on PostgreSQL, whose commit returns once the change is in its write-ahead log.
  */
 @Component
 @Interceptor
