@@ -29,9 +29,16 @@ final class FhirHttp {
             .connectTimeout(Duration.ofSeconds(5))
             .build();
     private final String baseUrl;
+    private final String token;
 
     FhirHttp(String baseUrl) {
+        this(baseUrl, null);
+    }
+
+    /** A client that sends the bearer token with every request (a server with access control). */
+    FhirHttp(String baseUrl, String token) {
         this.baseUrl = baseUrl;
+        this.token = token;
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
@@ -88,9 +95,10 @@ final class FhirHttp {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(baseUrl + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(TIMEOUT)
                 .header("Accept", FHIR_JSON);
+        return token == null ? request : request.header("Authorization", "Bearer " + token);
     }
 
     private static HttpRequest.BodyPublisher json(IBaseResource body) {

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.hl7.fhir.r4.model.Bundle;
@@ -80,15 +79,8 @@ class KillDuringWritesFaultIT {
                     return null;
                 });
             }
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-            while ((acknowledged.get() < ACKNOWLEDGED_BEFORE_KILL || inFlight.get() < WRITERS)
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            server.kill();
-            killed.set(true);
-            pool.shutdown();
-            assertThat(pool.awaitTermination(2, TimeUnit.MINUTES)).isTrue();
+            server.killUnderLoad(
+                    () -> acknowledged.get() >= ACKNOWLEDGED_BEFORE_KILL && inFlight.get() >= WRITERS, killed, pool);
         }
 
         List<Write> acked = writes.stream().filter(Write::acknowledged).toList();

@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -98,6 +101,23 @@ final class ServerProcess implements AutoCloseable {
         process.destroyForcibly();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException(name + " did not die within 30 s of SIGKILL");
+        }
+    }
+
+    /**
+     * Waits until {@code ready} holds (at most three minutes), then {@code kill -9} with the clients'
+     * requests in flight; sets {@code stop} and waits for the clients to end.
+     */
+    void killUnderLoad(BooleanSupplier ready, AtomicBoolean stop, ExecutorService clients) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!ready.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        kill();
+        stop.set(true);
+        clients.shutdown();
+        if (!clients.awaitTermination(2, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("the clients did not end within 2 min of the kill");
         }
     }
 
