@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.AuditEvent;
@@ -37,20 +39,10 @@ import se.patientkontrakt.fhir.contract.PatientsPart;
 final class PatientView {
 
     /** Types anyone with a token may read: who works where, and the definitions. */
-    static final Set<String> PUBLIC_TYPES = Set.of(
-            "Practitioner",
-            "PractitionerRole",
-            "Organization",
-            "Location",
-            "HealthcareService",
-            "StructureDefinition",
-            "ValueSet",
-            "CodeSystem",
-            "NamingSystem",
-            "SearchParameter",
-            "OperationDefinition",
-            "ConceptMap",
-            "Measure");
+    static final Set<String> PUBLIC_TYPES = Stream.concat(
+                    SmartAuthorizationInterceptor.DIRECTORY_TYPES.stream(),
+                    SmartAuthorizationInterceptor.DEFINITION_TYPES.stream())
+            .collect(Collectors.toUnmodifiableSet());
 
     /** A value no resource has: a search narrowed to nothing matches nothing. */
     private static final String NO_ID = "none-" + UUID.randomUUID();

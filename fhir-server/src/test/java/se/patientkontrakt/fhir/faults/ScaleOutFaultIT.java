@@ -9,12 +9,12 @@ import java.util.List;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.Subscription;
-import org.hl7.fhir.r4.model.Subscription.SubscriptionChannelType;
 import org.hl7.fhir.r4.model.Subscription.SubscriptionStatus;
 import org.junit.jupiter.api.Test;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.subscription.RestHookReceiver;
 import se.patientkontrakt.fhir.subscription.RestHookReceiver.Request;
+import se.patientkontrakt.fhir.subscription.Subscriptions;
 
 /**
  * Two server nodes on one PostgreSQL database, as behind a load balancer: what is written through
@@ -100,16 +100,7 @@ class ScaleOutFaultIT {
     }
 
     private static String subscribeThrough(FhirHttp node, String criteria, String endpoint) throws Exception {
-        Subscription subscription = new Subscription();
-        subscription.setStatus(SubscriptionStatus.REQUESTED);
-        subscription.setReason("The portal shows the patient's current contract");
-        subscription.setCriteria(criteria);
-        subscription
-                .getChannel()
-                .setType(SubscriptionChannelType.RESTHOOK)
-                .setEndpoint(endpoint)
-                .setPayload("application/fhir+json");
-        HttpResponse<String> created = node.post("/Subscription", subscription);
+        HttpResponse<String> created = node.post("/Subscription", Subscriptions.restHook(criteria, endpoint));
         assertThat(created.statusCode()).isEqualTo(201);
         String id = FhirHttp.parse(created, Subscription.class).getIdElement().getIdPart();
         await().atMost(Duration.ofSeconds(30))

@@ -302,18 +302,6 @@ class BoundaryRegressionIT extends SecuredFhirIT {
                 .path("id");
     }
 
-    private <T extends org.hl7.fhir.instance.model.api.IBaseResource> T read(String token, String path, Class<T> type) {
-        return parse(
-                as(token)
-                        .when()
-                        .get("/" + path)
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .response(),
-                type);
-    }
-
     /** Nothing of another patient's, nor of the draft, in the body or a header. */
     private void assertNothingOfTheirs(Response response, String... asked) {
         String everything = response.asString() + response.getHeaders();

@@ -74,7 +74,7 @@ class PatientAccessIT extends SecuredFhirIT {
 
     @Test
     void thePatientReadsTheirOwnContractOnEveryPath() {
-        assertThat(read(mine.contractId(), CarePlan.class, me).getTitle()).isNotBlank();
+        assertThat(read(me, mine.contractId(), CarePlan.class).getTitle()).isNotBlank();
         as(me).when().get("/" + mine.patientId()).then().statusCode(200);
         as(me).when().get("/" + mine.teamId()).then().statusCode(200);
         as(me).when().get("/" + mine.contractId() + "/_history").then().statusCode(200);
@@ -92,18 +92,6 @@ class PatientAccessIT extends SecuredFhirIT {
                 "/Patient/$patientkontrakt?identifier=http://electronichealth.se/identifier/personnummer|"
                         + mine.personnummerValue());
         assertThat(ids(byIdentifier, SearchEntryMode.MATCH)).containsExactly(mine.contractId());
-    }
-
-    private <T extends org.hl7.fhir.instance.model.api.IBaseResource> T read(String path, Class<T> type, String token) {
-        return parse(
-                as(token)
-                        .when()
-                        .get("/" + path)
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .response(),
-                type);
     }
 
     @Test
@@ -190,7 +178,7 @@ class PatientAccessIT extends SecuredFhirIT {
     @Test
     void thePatientRecordsTheirAgreementButChangesNothingOfCaresPart() {
         jsonPatch(me, mine.contractId(), agreementPatch()).then().statusCode(200);
-        assertThat(read(mine.contractId(), CarePlan.class, me).getExtensionByUrl(AGREEMENT))
+        assertThat(read(me, mine.contractId(), CarePlan.class).getExtensionByUrl(AGREEMENT))
                 .isNotNull();
 
         Response retitled = jsonPatch(
@@ -210,7 +198,7 @@ class PatientAccessIT extends SecuredFhirIT {
         // Refused for what the request itself says (another patient's subject), before any data is read.
         as(me).body(json(intoTheirs)).when().post("/").then().statusCode(403);
         as(me).when().delete("/" + mine.contractId()).then().statusCode(403);
-        CarePlan copy = read(mine.contractId(), CarePlan.class, me);
+        CarePlan copy = read(me, mine.contractId(), CarePlan.class);
         copy.setId((String) null);
         as(me).body(json(copy)).when().post("/CarePlan").then().statusCode(403);
         as(me).body(json(mine.patient().setActive(false)))

@@ -2,6 +2,7 @@ package se.patientkontrakt.fhir.security;
 
 import io.restassured.filter.log.ErrorLoggingFilter;
 import io.restassured.specification.RequestSpecification;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.springframework.test.context.TestPropertySource;
 import se.patientkontrakt.fhir.ContractFixture;
@@ -40,6 +41,19 @@ abstract class SecuredFhirIT extends FhirIT {
     ContractFixture store(ContractFixture contract) {
         as(EHR).body(json(contract.transaction())).when().post("/").then().statusCode(200);
         return contract;
+    }
+
+    /** GET a path that must answer 200 to the token, parsed as the given type. */
+    <T extends IBaseResource> T read(String token, String path, Class<T> type) {
+        return parse(
+                as(token)
+                        .when()
+                        .get("/" + path)
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .response(),
+                type);
     }
 
     Bundle search(String token, String path) {

@@ -12,13 +12,13 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Subscription;
-import org.hl7.fhir.r4.model.Subscription.SubscriptionChannelType;
 import org.hl7.fhir.r4.model.Subscription.SubscriptionStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.contract.Vocabulary;
 import se.patientkontrakt.fhir.subscription.RestHookReceiver;
+import se.patientkontrakt.fhir.subscription.Subscriptions;
 
 /**
  * Leak 4: a token that could only create Subscriptions had another patient's contract sent to an
@@ -45,7 +45,7 @@ class SubscriptionAccessIT extends SecuredFhirIT {
     void aTokenThatMayNotReadWhatItWatchesCannotSubscribe() {
         String createOnly = TestTokens.system("system/Subscription.c");
         Response response = as(createOnly)
-                .body(json(subscription("CarePlan?status=active", "http://127.0.0.1:9/none")))
+                .body(json(Subscriptions.restHook("CarePlan?status=active", "http://127.0.0.1:9/none")))
                 .when()
                 .post("/Subscription");
 
@@ -53,7 +53,7 @@ class SubscriptionAccessIT extends SecuredFhirIT {
         assertThat(diagnostics(response)).contains("needs a token that may read CarePlan");
         String patient = TestTokens.patient(storedContract().patientId(), "patient/*.read patient/Subscription.c");
         as(patient)
-                .body(json(subscription("CarePlan?status=active", "http://127.0.0.1:9/none")))
+                .body(json(Subscriptions.restHook("CarePlan?status=active", "http://127.0.0.1:9/none")))
                 .when()
                 .post("/Subscription")
                 .then()
@@ -65,7 +65,7 @@ class SubscriptionAccessIT extends SecuredFhirIT {
         for (String endpoint : List.of(
                 "https://attacker.example/collect", "http://localhost.attacker.example/x", "ftp://127.0.0.1/x")) {
             Response response = as(SUBSCRIBER)
-                    .body(json(subscription("CarePlan?status=active", endpoint)))
+                    .body(json(Subscriptions.restHook("CarePlan?status=active", endpoint)))
                     .when()
                     .post("/Subscription");
             response.then().statusCode(422);
@@ -75,7 +75,7 @@ class SubscriptionAccessIT extends SecuredFhirIT {
 
     @Test
     void aSubscriptionIsItsOwnersAlone() throws Exception {
-        Subscription asked = subscription("CarePlan?status=active", "http://127.0.0.1:9/none");
+        Subscription asked = Subscriptions.restHook("CarePlan?status=active", "http://127.0.0.1:9/none");
         asked.getMeta().addTag(Vocabulary.SUBSCRIPTION_OWNER, TestTokens.ISSUER + "|someone-else", null);
         String id = subscribe(asked);
 
@@ -109,7 +109,7 @@ class SubscriptionAccessIT extends SecuredFhirIT {
         RestHookReceiver receiver = RestHookReceiver.start();
         receivers.add(receiver);
         ContractFixture contract = storedContract();
-        subscribe(subscription("CarePlan?subject=" + contract.patientId(), receiver.endpoint("portal")));
+        subscribe(Subscriptions.restHook("CarePlan?subject=" + contract.patientId(), receiver.endpoint("portal")));
 
         CarePlan changed = parse(
                 as(EHR).when().get("/" + contract.contractId()).then().extract().response(), CarePlan.class);
@@ -169,18 +169,5 @@ class SubscriptionAccessIT extends SecuredFhirIT {
                                 .getStatus()
                         == SubscriptionStatus.ACTIVE);
         return id;
-    }
-
-    private static Subscription subscription(String criteria, String endpoint) {
-        Subscription subscription = new Subscription();
-        subscription.setStatus(SubscriptionStatus.REQUESTED);
-        subscription.setReason("The portal shows the patient's current contract");
-        subscription.setCriteria(criteria);
-        subscription
-                .getChannel()
-                .setType(SubscriptionChannelType.RESTHOOK)
-                .setEndpoint(endpoint)
-                .setPayload("application/fhir+json");
-        return subscription;
     }
 }

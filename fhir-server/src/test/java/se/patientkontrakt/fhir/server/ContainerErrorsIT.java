@@ -3,6 +3,7 @@ package se.patientkontrakt.fhir.server;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ca.uhn.fhir.parser.IParser;
 import io.restassured.response.Response;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -55,13 +56,7 @@ class ContainerErrorsIT extends FhirIT {
         RawResponse response = send("GET /fhir/Patient?_id=" + "x".repeat(10_000) + " HTTP/1.0", "");
 
         assertThat(response.status()).isEqualTo(400);
-        assertThat(response.header("Content-Type")).startsWith("application/fhir+json");
-        assertThat(fhirContext
-                        .newJsonParser()
-                        .parseResource(OperationOutcome.class, response.body())
-                        .getIssueFirstRep()
-                        .getDiagnostics())
-                .contains("The request could not be read");
+        assertThat(diagnostics(response, "json")).contains("The request could not be read");
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -76,9 +71,7 @@ class ContainerErrorsIT extends FhirIT {
         RawResponse response = send("GET " + target + " HTTP/1.0", accept == null ? "" : accept);
 
         assertThat(response.status()).isEqualTo(400);
-        assertThat(response.header("Content-Type")).startsWith("application/fhir+xml");
-        OperationOutcome outcome = fhirContext.newXmlParser().parseResource(OperationOutcome.class, response.body());
-        assertThat(outcome.getIssueFirstRep().getDiagnostics()).contains("Invalid URI");
+        assertThat(diagnostics(response, "xml")).contains("Invalid URI");
     }
 
     /** Tomcat lets a query string through as it came; HAPI failed on such a % with 500. */
@@ -87,24 +80,12 @@ class ContainerErrorsIT extends FhirIT {
         RawResponse response = send("GET /fhir/Patient?name=%zz HTTP/1.0", "");
 
         assertThat(response.status()).isEqualTo(400);
-        assertThat(response.header("Content-Type")).startsWith("application/fhir+json");
-        assertThat(fhirContext
-                        .newJsonParser()
-                        .parseResource(OperationOutcome.class, response.body())
-                        .getIssueFirstRep()
-                        .getDiagnostics())
-                .contains("'%zz'", "percent-encoded");
+        assertThat(diagnostics(response, "json")).contains("'%zz'", "percent-encoded");
 
         RawResponse xml = send("GET /fhir/Patient?name=100%&family=x HTTP/1.0", "Accept: application/fhir+xml");
 
         assertThat(xml.status()).isEqualTo(400);
-        assertThat(xml.header("Content-Type")).startsWith("application/fhir+xml");
-        assertThat(fhirContext
-                        .newXmlParser()
-                        .parseResource(OperationOutcome.class, xml.body())
-                        .getIssueFirstRep()
-                        .getDiagnostics())
-                .contains("'%&f'");
+        assertThat(diagnostics(xml, "xml")).contains("'%&f'");
     }
 
     @Test
@@ -150,13 +131,7 @@ class ContainerErrorsIT extends FhirIT {
         RawResponse response = send("GET /fhir/..;/Patient HTTP/1.0", "");
 
         assertThat(response.status()).isEqualTo(400);
-        assertThat(response.header("Content-Type")).startsWith("application/fhir+json");
-        assertThat(fhirContext
-                        .newJsonParser()
-                        .parseResource(OperationOutcome.class, response.body())
-                        .getIssueFirstRep()
-                        .getDiagnostics())
-                .contains("The request was refused", "rejected");
+        assertThat(diagnostics(response, "json")).contains("The request was refused", "rejected");
     }
 
     /** The filters' refusals (here the body limit) negotiate the format as HAPI does. */
@@ -180,6 +155,15 @@ class ContainerErrorsIT extends FhirIT {
                         .getIssueFirstRep()
                         .getCode())
                 .isEqualTo(IssueType.TOOLONG);
+    }
+
+    /** The diagnostics of the OperationOutcome a raw answer carries, in the {@code format} asked for. */
+    private String diagnostics(RawResponse response, String format) {
+        assertThat(response.header("Content-Type")).startsWith("application/fhir+" + format);
+        IParser parser = format.equals("xml") ? fhirContext.newXmlParser() : fhirContext.newJsonParser();
+        return parser.parseResource(OperationOutcome.class, response.body())
+                .getIssueFirstRep()
+                .getDiagnostics();
     }
 
     record RawResponse(int status, String head, String body) {

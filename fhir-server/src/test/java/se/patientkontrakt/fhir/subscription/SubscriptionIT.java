@@ -151,7 +151,8 @@ class SubscriptionIT extends FhirIT {
 
     @Test
     void aSubscriptionToAnUnknownResourceTypeIs422() {
-        Response response = fhir(subscription("Patientkontrakt?subject=Patient/goran-karlsson", "http://127.0.0.1:9/x"))
+        Response response = fhir(Subscriptions.restHook(
+                        "Patientkontrakt?subject=Patient/goran-karlsson", "http://127.0.0.1:9/x"))
                 .when()
                 .post("/Subscription");
 
@@ -162,7 +163,8 @@ class SubscriptionIT extends FhirIT {
 
     @Test
     void aSubscriptionByEmailIs422() {
-        Subscription byEmail = subscription("CarePlan?subject=Patient/goran-karlsson", "mailto:goran@example.se");
+        Subscription byEmail =
+                Subscriptions.restHook("CarePlan?subject=Patient/goran-karlsson", "mailto:goran@example.se");
         byEmail.getChannel().setType(SubscriptionChannelType.EMAIL);
 
         Response response = fhir(byEmail).when().post("/Subscription");
@@ -175,7 +177,8 @@ class SubscriptionIT extends FhirIT {
 
     @Test
     void aTopicBasedSubscriptionIs422() {
-        Subscription topicBased = subscription("CarePlan?subject=Patient/goran-karlsson", "http://127.0.0.1:9/x");
+        Subscription topicBased =
+                Subscriptions.restHook("CarePlan?subject=Patient/goran-karlsson", "http://127.0.0.1:9/x");
         topicBased
                 .getMeta()
                 .addProfile("http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription");
@@ -188,7 +191,7 @@ class SubscriptionIT extends FhirIT {
 
     @Test
     void aRestHookWithoutEndpointIs422() {
-        Subscription withoutEndpoint = subscription("CarePlan?subject=Patient/goran-karlsson", null);
+        Subscription withoutEndpoint = Subscriptions.restHook("CarePlan?subject=Patient/goran-karlsson", null);
 
         Response response = fhir(withoutEndpoint).when().post("/Subscription");
 
@@ -242,22 +245,9 @@ class SubscriptionIT extends FhirIT {
                 .statusCode(200);
     }
 
-    private static Subscription subscription(String criteria, String endpoint) {
-        Subscription subscription = new Subscription();
-        subscription.setStatus(SubscriptionStatus.REQUESTED);
-        subscription.setReason("The portal shows the patient's current contract");
-        subscription.setCriteria(criteria);
-        subscription
-                .getChannel()
-                .setType(SubscriptionChannelType.RESTHOOK)
-                .setEndpoint(endpoint)
-                .setPayload(FHIR_JSON_PAYLOAD);
-        return subscription;
-    }
-
     /** Creates the Subscription and waits until the server has activated and registered it. */
     private String subscribe(String criteria, String endpoint) {
-        String id = create(subscription(criteria, endpoint));
+        String id = create(Subscriptions.restHook(criteria, endpoint));
         subscriptions.add(id);
         waiting().atMost(ACTIVE_WITHIN).until(() -> activeSubscriptions.get(id) != null);
         assertThat(read("/Subscription/" + id, Subscription.class).getStatus()).isEqualTo(SubscriptionStatus.ACTIVE);
