@@ -19,6 +19,7 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import se.patientkontrakt.fhir.contract.SwedishIdentifiers;
+import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
  * A complete, valid patient contract for tests: a copy of Göran Karlsson's example transaction
@@ -123,6 +124,22 @@ public final class ContractFixture {
 
     public String personnummerValue() {
         return patient().getIdentifierFirstRep().getValue();
+    }
+
+    /** A JSON Patch that adds the patient's agreement, given by {@code method}, as the patient would. */
+    public String agreementPatch(String method) {
+        return """
+                [{"op": "add", "path": "/extension/-", "value": {
+                  "url": "%s",
+                  "extension": [
+                    {"url": "date", "valueDateTime": "2026-11-23T10:15:00+01:00"},
+                    {"url": "method", "valueCoding": {
+                      "system": "https://patientkontrakt.se/fhir/CodeSystem/pk-agreement-method",
+                      "code": "%s"}},
+                    {"url": "agreedBy", "valueReference": {"reference": "%s"}}
+                  ]}}]
+                """
+                .formatted(Vocabulary.PATIENT_AGREEMENT, method, patientId());
     }
 
     /** The contract's next steps: the example has a completed one and an open one. */

@@ -68,7 +68,12 @@ public abstract class FhirIT {
 
     /** POST a new resource, which must answer 201; the id the server gave it. */
     protected String create(IBaseResource resource) {
-        return fhir(resource)
+        return create(fhir(), resource);
+    }
+
+    /** POST a new resource as the request says (a token, say), which must answer 201; its id. */
+    protected String create(RequestSpecification request, IBaseResource resource) {
+        return request.body(json(resource))
                 .when()
                 .post("/" + fhirContext.getResourceType(resource))
                 .then()

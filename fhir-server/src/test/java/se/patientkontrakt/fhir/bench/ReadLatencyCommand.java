@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import se.patientkontrakt.fhir.bench.SyntheticPopulation.Contract;
 import se.patientkontrakt.fhir.contract.SwedishIdentifiers;
+import se.patientkontrakt.fhir.hapi.FollowUpMeasure;
 
 /**
  * Read latency of the portal view and the work-list searches, against any server that holds a
@@ -62,14 +63,8 @@ public final class ReadLatencyCommand {
                                   calendar year of --today)""";
 
     private static final String PERSONNUMMER = SwedishIdentifiers.PERSONNUMMER;
-    private static final List<String> MEASURES = List.of(
-            "pk-antal-patientkontrakt",
-            "pk-patientkontrakt-med-sip",
-            "pk-fast-vardkontakt-andel",
-            "pk-fast-lakarkontakt-andel",
-            "pk-aldre-fast-lakar-och-vardkontakt",
-            "pk-nasta-steg-i-tid",
-            "pk-uppfoljning-forsenad");
+    private static final List<String> MEASURES =
+            Arrays.stream(FollowUpMeasure.values()).map(FollowUpMeasure::id).toList();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**

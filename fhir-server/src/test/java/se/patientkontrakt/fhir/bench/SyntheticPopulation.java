@@ -100,6 +100,10 @@ final class SyntheticPopulation {
      */
     record Activity(String kind, String description, Party performer, String status, LocalDate start, LocalDate end) {}
 
+    private static Activity careResponsibility(String description, Party performer, String status) {
+        return new Activity("care-responsibility", description, performer, status, null, null);
+    }
+
     /**
      * Everything one contract says, before it becomes FHIR. The fixed contacts are null when the
      * patient has none of that kind; {@code sipAuthor} is null without a SIP.
@@ -397,31 +401,17 @@ final class SyntheticPopulation {
             activities.add(new Activity("patient-responsibility", text, patient, ongoing, null, null));
         }
         if (vardkontakt != null) {
-            activities.add(new Activity(
-                    "care-responsibility",
-                    pick(random, SwedishTexts.CARE_BY_NURSE),
-                    party(vardkontakt),
-                    ongoing,
-                    null,
-                    null));
+            activities.add(careResponsibility(pick(random, SwedishTexts.CARE_BY_NURSE), party(vardkontakt), ongoing));
         }
         if (lakarkontakt != null) {
-            activities.add(new Activity(
-                    "care-responsibility",
-                    pick(random, SwedishTexts.CARE_BY_PHYSICIAN),
-                    party(lakarkontakt),
-                    ongoing,
-                    null,
-                    null));
+            activities.add(
+                    careResponsibility(pick(random, SwedishTexts.CARE_BY_PHYSICIAN), party(lakarkontakt), ongoing));
         }
         if (municipality != null) {
-            activities.add(new Activity(
-                    "care-responsibility",
+            activities.add(careResponsibility(
                     pick(random, SwedishTexts.CARE_BY_HOME_CARE),
                     new Party("Organization/" + municipality.id(), municipality.name()),
-                    ongoing,
-                    null,
-                    null));
+                    ongoing));
         }
         activities.add(new Activity("escalation", pick(random, SwedishTexts.ESCALATIONS), team, ongoing, null, null));
         addNextSteps(random, status, created, periodEnd, vardkontakt, lakarkontakt, activities);

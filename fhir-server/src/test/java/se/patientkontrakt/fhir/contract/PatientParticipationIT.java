@@ -23,7 +23,7 @@ import se.patientkontrakt.fhir.FhirIT;
  */
 class PatientParticipationIT extends FhirIT {
 
-    private static final String AGREEMENT = "https://patientkontrakt.se/fhir/StructureDefinition/pk-patient-agreement";
+    private static final String AGREEMENT = Vocabulary.PATIENT_AGREEMENT;
     private static final String JSON_PATCH = "application/json-patch+json";
 
     private ContractFixture contract;
@@ -33,21 +33,6 @@ class PatientParticipationIT extends FhirIT {
         contract = ContractFixture.create(fhirContext);
         contract.contract().getExtension().removeIf(e -> e.getUrl().equals(AGREEMENT));
         fhir(contract.transaction()).when().post("/").then().statusCode(200);
-    }
-
-    private String agreement(String method) {
-        return """
-                [{"op": "add", "path": "/extension/-", "value": {
-                  "url": "%s",
-                  "extension": [
-                    {"url": "date", "valueDateTime": "2026-11-23T10:15:00+01:00"},
-                    {"url": "method", "valueCoding": {
-                      "system": "https://patientkontrakt.se/fhir/CodeSystem/pk-agreement-method",
-                      "code": "%s"}},
-                    {"url": "agreedBy", "valueReference": {"reference": "%s"}}
-                  ]}}]
-                """
-                .formatted(AGREEMENT, method, contract.patientId());
     }
 
     private Response patch(String contentType, String body, String version) {
@@ -75,7 +60,10 @@ class PatientParticipationIT extends FhirIT {
     void theAgreementIsRecordedByAPatchThatTouchesNothingElse() {
         CarePlan before = stored();
 
-        patch(JSON_PATCH, agreement("digital"), "1").then().statusCode(200).header("ETag", "W/\"2\"");
+        patch(JSON_PATCH, contract.agreementPatch("digital"), "1")
+                .then()
+                .statusCode(200)
+                .header("ETag", "W/\"2\"");
 
         CarePlan after = stored();
         assertThat(after.getMeta().getVersionId()).isEqualTo("2");
@@ -91,7 +79,7 @@ class PatientParticipationIT extends FhirIT {
 
     @Test
     void anAgreementThatDoesNotConformIsRefusedAndTheContractKept() {
-        Response response = patch(JSON_PATCH, agreement("telepathy"), "1");
+        Response response = patch(JSON_PATCH, contract.agreementPatch("telepathy"), "1");
 
         response.then().statusCode(422);
         assertThat(diagnostics(response)).contains("telepathy");
@@ -100,9 +88,9 @@ class PatientParticipationIT extends FhirIT {
 
     @Test
     void aPatchOnAStaleVersionIs412() {
-        patch(JSON_PATCH, agreement("digital"), "1").then().statusCode(200);
+        patch(JSON_PATCH, contract.agreementPatch("digital"), "1").then().statusCode(200);
 
-        Response stale = patch(JSON_PATCH, agreement("paper"), "1");
+        Response stale = patch(JSON_PATCH, contract.agreementPatch("paper"), "1");
 
         stale.then().statusCode(412);
         assertThat(stored().getMeta().getVersionId()).isEqualTo("2");

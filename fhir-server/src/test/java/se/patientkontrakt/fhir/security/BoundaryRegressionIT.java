@@ -161,7 +161,7 @@ class BoundaryRegressionIT extends SecuredFhirIT {
         goal.setLifecycleStatus(Goal.GoalLifecycleStatus.PROPOSED);
         goal.getDescription().setText("borttaget");
         goal.getSubject().setReference(world.theirs.patientId());
-        String deleted = "Goal/" + create(EHR, goal);
+        String deleted = "Goal/" + create(as(EHR), goal);
         as(EHR).when().delete("/" + deleted).then().statusCode(200);
         String unknownGoal = BoundaryWorld.unknown("Goal");
         assertSameAnswer(
@@ -289,17 +289,6 @@ class BoundaryRegressionIT extends SecuredFhirIT {
         var counter =
                 meters.find(SecurityConfig.REFUSED_TOKENS).tag("reason", reason).counter();
         return counter == null ? 0 : counter.count();
-    }
-
-    private String create(String token, org.hl7.fhir.instance.model.api.IBaseResource resource) {
-        return as(token)
-                .body(json(resource))
-                .when()
-                .post("/" + fhirContext.getResourceType(resource))
-                .then()
-                .statusCode(201)
-                .extract()
-                .path("id");
     }
 
     /** Nothing of another patient's, nor of the draft, in the body or a header. */

@@ -22,7 +22,7 @@ import se.patientkontrakt.fhir.contract.Vocabulary;
  */
 class PatientAccessIT extends SecuredFhirIT {
 
-    private static final String AGREEMENT = "https://patientkontrakt.se/fhir/StructureDefinition/pk-patient-agreement";
+    private static final String AGREEMENT = Vocabulary.PATIENT_AGREEMENT;
     private static final String SCOPES = "patient/*.read patient/CarePlan.u";
 
     private ContractFixture mine;
@@ -37,21 +37,6 @@ class PatientAccessIT extends SecuredFhirIT {
         store(mine);
         theirs = storedContract();
         me = TestTokens.patient(mine.patientId(), SCOPES);
-    }
-
-    private String agreementPatch() {
-        return """
-                [{"op": "add", "path": "/extension/-", "value": {
-                  "url": "%s",
-                  "extension": [
-                    {"url": "date", "valueDateTime": "2026-11-23T10:15:00+01:00"},
-                    {"url": "method", "valueCoding": {
-                      "system": "https://patientkontrakt.se/fhir/CodeSystem/pk-agreement-method",
-                      "code": "digital"}},
-                    {"url": "agreedBy", "valueReference": {"reference": "%s"}}
-                  ]}}]
-                """
-                .formatted(AGREEMENT, mine.patientId());
     }
 
     private Response jsonPatch(String token, String resource, String patch) {
@@ -168,7 +153,7 @@ class PatientAccessIT extends SecuredFhirIT {
         assertThat(search(patient, "/" + draft.patientId() + "/$patientkontrakt")
                         .getEntry())
                 .isEmpty();
-        jsonPatch(patient, draft.contractId(), agreementPatch().replace(mine.patientId(), draft.patientId()))
+        jsonPatch(patient, draft.contractId(), draft.agreementPatch("digital"))
                 .then()
                 .statusCode(404);
         // Care still sees it.
@@ -177,7 +162,7 @@ class PatientAccessIT extends SecuredFhirIT {
 
     @Test
     void thePatientRecordsTheirAgreementButChangesNothingOfCaresPart() {
-        jsonPatch(me, mine.contractId(), agreementPatch()).then().statusCode(200);
+        jsonPatch(me, mine.contractId(), mine.agreementPatch("digital")).then().statusCode(200);
         assertThat(read(me, mine.contractId(), CarePlan.class).getExtensionByUrl(AGREEMENT))
                 .isNotNull();
 
@@ -187,7 +172,9 @@ class PatientAccessIT extends SecuredFhirIT {
         assertThat(diagnostics(retitled)).contains("only their agreement");
 
         // Another patient's contract answers as one that does not exist.
-        jsonPatch(me, theirs.contractId(), agreementPatch()).then().statusCode(404);
+        jsonPatch(me, theirs.contractId(), mine.agreementPatch("digital"))
+                .then()
+                .statusCode(404);
         Bundle intoTheirs = new Bundle().setType(Bundle.BundleType.TRANSACTION);
         intoTheirs
                 .addEntry()
@@ -213,7 +200,7 @@ class PatientAccessIT extends SecuredFhirIT {
         String doctor = TestTokens.practitioner("user/*.read");
         as(doctor).when().get("/" + mine.contractId()).then().statusCode(200);
         as(me).when().get("/" + theirs.contractId()).then().statusCode(404);
-        jsonPatch(me, mine.contractId(), agreementPatch()).then().statusCode(200);
+        jsonPatch(me, mine.contractId(), mine.agreementPatch("digital")).then().statusCode(200);
 
         List<AuditEvent> myLog = auditEvents(me);
         assertThat(myLog).allSatisfy(e -> assertThat(what(e)).contains(mine.patientId()));
