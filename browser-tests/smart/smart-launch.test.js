@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { BASE_URL, fhir, launch, openPage, screenshot } from '../tests/browser.js';
 import { signToken, startIdp } from './fake-idp.js';
 
-const EHR = () => ({ Authorization: 'Bearer ' + signToken({ sub: 'ehr-integration', azp: 'cosmic-ehr', scope: 'system/*.cruds' }) });
+// Care tokens act under a commission (medarbetaruppdrag): unit and care giver by HSA-id, and for a
+// person also their own HSA-id and the purpose, in the claims Inera's identity provider uses.
+const UNIT = { healthCareUnitHsaId: 'SE2321000073-VCOS01', healthCareProviderHsaId: 'SE2321000073' };
+const EHR = () => ({ Authorization: 'Bearer ' + signToken({ sub: 'ehr-integration', azp: 'cosmic-ehr', scope: 'system/*.cruds', ...UNIT }) });
 
 let browser;
 let idp;
@@ -68,7 +71,14 @@ test('the patient logs in, sees their own contract and who has read it, and conf
 });
 
 test('care staff log in to the work list and see the overdue contract and the measures', async () => {
-  idp.user = { sub: 'hsa-SE2321000032-1001', fhirUser: 'Practitioner/erik-holm' };
+  idp.user = {
+    sub: 'hsa-SE2321000073-E00101',
+    fhirUser: 'Practitioner/erik-holm',
+    employeeHsaId: 'SE2321000073-E00101',
+    healthCareUnitHsaId: 'SE2321000073-ORTO01',
+    healthCareProviderHsaId: 'SE2321000073',
+    commissionPurpose: 'Vård och behandling',
+  };
   const page = await openPage(browser);
   const calls = recordFhirCalls(page);
 

@@ -99,6 +99,11 @@ public final class ContractFixture {
         return "CarePlan/goran-karlsson-patientkontrakt-" + suffix;
     }
 
+    /** The contract's two goals: what matters to the patient, and the goal they share with care. */
+    public List<String> goalIds() {
+        return List.of("Goal/goran-karlsson-vad-ar-viktigt-" + suffix, "Goal/goran-karlsson-gemensamt-mal-" + suffix);
+    }
+
     public String teamId() {
         return "CareTeam/goran-karlsson-kontaktteam-" + suffix;
     }

@@ -53,6 +53,15 @@ public final class Vocabulary {
     public static final String SUBSCRIPTION_OWNER = codeSystem("pk-subscription-owner");
 
     /**
+     * The security labels that say who owns a contract, its care team or a goal (Patientdatalagen):
+     * the care giver (vårdgivare) and the care unit (vårdenhet) whose commission created it, as
+     * HSA-ids. Set by the server from the writer's token; a client cannot set or change them.
+     */
+    public static final String OWNER_CARE_GIVER = codeSystem("pk-owner-care-giver");
+
+    public static final String OWNER_CARE_UNIT = codeSystem("pk-owner-care-unit");
+
+    /**
      * The resource types this service serves: the contract and its parts, the people it is about
      * and the directory it names, the access log, change notification, the follow-up measures and
      * the published definitions. Other FHIR R4 types have no endpoint and answer as unknown: a
@@ -70,6 +79,7 @@ public final class Vocabulary {
             "Location",
             "HealthcareService",
             "AuditEvent",
+            "Provenance",
             "Subscription",
             "Measure",
             "StructureDefinition",

@@ -60,7 +60,11 @@ class JpaConfig {
     private static final String MIGRATION_TABLE = "FLY_HFJ_MIGRATION";
 
     @Bean
-    JpaStorageSettings jpaStorageSettings(FhirServerProperties server) {
+    JpaStorageSettings jpaStorageSettings(FhirServerProperties server, FhirContext fhirContext) {
+        // Provenance names the version it records (as the access log does): kept as written.
+        fhirContext
+                .getParserOptions()
+                .setDontStripVersionsFromReferencesAtPaths("AuditEvent.entity.what", "Provenance.target");
         JpaStorageSettings settings = new JpaStorageSettings();
         settings.setDeleteEnabled(true);
         settings.setAllowMultipleDelete(false);
@@ -68,8 +72,10 @@ class JpaConfig {
         settings.setAllowExternalReferences(false);
         settings.setEnforceReferentialIntegrityOnWrite(true);
         settings.setEnforceReferentialIntegrityOnDelete(true);
-        // The access log points at what was accessed; it must not keep that from being deleted.
-        settings.setEnforceReferentialIntegrityOnDeleteDisableForPaths(Set.of("AuditEvent.entity.what"));
+        // The access log and Provenance point at what was accessed or written; they must not keep
+        // it from being deleted.
+        settings.setEnforceReferentialIntegrityOnDeleteDisableForPaths(
+                Set.of("AuditEvent.entity.what", "Provenance.target"));
         settings.setAutoCreatePlaceholderReferenceTargets(false);
         settings.setIndexMissingFields(StorageSettings.IndexEnabledEnum.DISABLED);
         settings.setAdvancedHSearchIndexing(false);

@@ -38,6 +38,8 @@ import se.patientkontrakt.fhir.security.SmartScope.Interaction;
  * @param patient {@code Patient/{id}} for a patient token
  * @param patientToken whether the token is held to one patient's data
  * @param scopes the SMART resource scopes the token carries
+ * @param commission the commission (medarbetaruppdrag) a care token acts under, if it names one
+ * @param regionWide whether the token is a region-wide client's ({@link PdlProperties#regionWideClients})
  */
 public record AccessToken(
         String issuer,
@@ -46,7 +48,9 @@ public record AccessToken(
         Optional<String> fhirUser,
         Optional<IdType> patient,
         boolean patientToken,
-        List<SmartScope> scopes) {
+        List<SmartScope> scopes,
+        Optional<Commission> commission,
+        boolean regionWide) {
 
     private static final String KEY = AccessToken.class.getName();
     private static final Object NONE = new Object();
@@ -58,7 +62,7 @@ public record AccessToken(
                 .map(m -> m.group(1) + "/" + m.group(2));
     }
 
-    static AccessToken from(Jwt jwt) {
+    static AccessToken from(Jwt jwt, PdlProperties pdl) {
         Map<String, Object> claims = jwt.getClaims();
         Optional<String> fhirUser = Optional.ofNullable(claims.get("fhirUser"))
                 .filter(String.class::isInstance)
@@ -77,7 +81,11 @@ public record AccessToken(
         Optional<String> clientId = Optional.ofNullable(jwt.getClaimAsString("azp"))
                 .or(() -> Optional.ofNullable(jwt.getClaimAsString("client_id")));
         String issuer = jwt.getIssuer() == null ? "" : jwt.getIssuer().toString();
-        return new AccessToken(issuer, jwt.getSubject(), clientId, fhirUser, patient, patientToken, scopes);
+        Optional<Commission> commission = patientToken ? Optional.empty() : Commission.from(claims, pdl.claims());
+        boolean regionWide = !patientToken
+                && clientId.filter(pdl.regionWideClients()::contains).isPresent();
+        return new AccessToken(
+                issuer, jwt.getSubject(), clientId, fhirUser, patient, patientToken, scopes, commission, regionWide);
     }
 
     /**
@@ -114,8 +122,11 @@ public record AccessToken(
         if (authentication == null && request instanceof ServletRequestDetails) {
             authentication = SecurityContextHolder.getContext().getAuthentication();
         }
+        if (authentication instanceof Caller caller) {
+            return Optional.of(caller.token());
+        }
         return authentication instanceof JwtAuthenticationToken jwt
-                ? Optional.of(from(jwt.getToken()))
+                ? Optional.of(from(jwt.getToken(), PdlProperties.defaults()))
                 : Optional.empty();
     }
 
@@ -155,5 +166,23 @@ public record AccessToken(
                 .filter(s -> s.grants(interaction))
                 .map(SmartScope::resourceType)
                 .collect(Collectors.toSet());
+    }
+
+    /**
+     * The authentication of a request with an accepted bearer token: the JWT, read once into the
+     * {@link AccessToken} with the configured claim names.
+     */
+    static final class Caller extends JwtAuthenticationToken {
+
+        private final transient AccessToken token;
+
+        Caller(Jwt jwt, PdlProperties pdl) {
+            super(jwt, List.of(), jwt.getSubject());
+            this.token = from(jwt, pdl);
+        }
+
+        AccessToken token() {
+            return token;
+        }
     }
 }

@@ -114,6 +114,7 @@ class SecurityConfig {
             AccessControlProperties properties,
             OAuth2ResourceServerProperties resourceServer,
             FhirContext fhirContext,
+            PdlProperties pdl,
             ObjectProvider<MeterRegistry> meters)
             throws Exception {
         http.csrf(AbstractHttpConfigurer::disable)
@@ -139,20 +140,21 @@ class SecurityConfig {
                         .permitAll()
                         .anyRequest()
                         .authenticated())
-                .oauth2ResourceServer(o -> o.jwt(jwt -> {})
-                        .authenticationEntryPoint((request, response, exception) -> {
-                            bearer.commence(request, response, exception);
-                            boolean noToken = request.getHeader("Authorization") == null;
-                            refused(meters, request, noToken ? "missing" : "invalid", exception.getMessage());
-                            outcomes.write(
-                                    response,
-                                    IssueType.LOGIN,
-                                    noToken
-                                            ? "This server needs a bearer token (Authorization: Bearer ...) issued by "
-                                                    + issuer
-                                            : "The bearer token was not accepted: " + exception.getMessage());
-                        })
-                        .accessDeniedHandler(accessDenied(outcomes)))
+                .oauth2ResourceServer(
+                        o -> o.jwt(jwt -> jwt.jwtAuthenticationConverter(token -> new AccessToken.Caller(token, pdl)))
+                                .authenticationEntryPoint((request, response, exception) -> {
+                                    bearer.commence(request, response, exception);
+                                    boolean noToken = request.getHeader("Authorization") == null;
+                                    refused(meters, request, noToken ? "missing" : "invalid", exception.getMessage());
+                                    outcomes.write(
+                                            response,
+                                            IssueType.LOGIN,
+                                            noToken
+                                                    ? "This server needs a bearer token (Authorization: Bearer ...) issued by "
+                                                            + issuer
+                                                    : "The bearer token was not accepted: " + exception.getMessage());
+                                })
+                                .accessDeniedHandler(accessDenied(outcomes)))
                 .exceptionHandling(e -> e.accessDeniedHandler(accessDenied(outcomes)))
                 .build();
     }
@@ -228,7 +230,7 @@ class SecurityConfig {
      */
     @Bean
     @AccessControlEnabled
-    JwtDecoder jwtDecoder(OAuth2ResourceServerProperties resourceServer, PatientDirectory patients)
+    JwtDecoder jwtDecoder(OAuth2ResourceServerProperties resourceServer, PatientDirectory patients, PdlProperties pdl)
             throws IOException, GeneralSecurityException {
         OAuth2ResourceServerProperties.Jwt properties = resourceServer.getJwt();
         String issuer = properties.getIssuerUri();
@@ -237,7 +239,7 @@ class SecurityConfig {
             throw new IllegalStateException("spring.security.oauth2.resourceserver.jwt.audiences must name this"
                     + " server's audience (the 'aud' its tokens carry) when an issuer is configured");
         }
-        OAuth2TokenValidator<Jwt> validator = validator(issuer, audiences, new TokenClaims(patients::exists));
+        OAuth2TokenValidator<Jwt> validator = validator(issuer, audiences, new TokenClaims(patients::exists, pdl));
         Set<JWSAlgorithm> algorithms =
                 properties.getJwsAlgorithms().stream().map(JWSAlgorithm::parse).collect(Collectors.toSet());
         if (properties.getJwkSetUri() != null) {

@@ -24,7 +24,12 @@ import org.springframework.security.oauth2.jwt.Jwt;
  *       as {@code patient}, and a {@code patient} claim beside a {@code fhirUser} that names a
  *       practitioner is refused (a practitioner in a patient's launch context is not supported);
  *   <li>a token with {@code patient/} scopes names its patient ({@code patient} or a Patient
- *       {@code fhirUser}).
+ *       {@code fhirUser});
+ *   <li>with PDL rules on ({@link PdlProperties}), every other token acts under a commission
+ *       ({@link Commission}): a person's token ({@code user/} scopes or a {@code fhirUser}) names
+ *       their HSA-id, the care unit, the care giver and the purpose; a system's token the care unit
+ *       and care giver. Only a region-wide client ({@link PdlProperties#regionWideClients}) needs
+ *       none, and a patient's token may carry none (a token is either a patient's or care's).
  * </ul>
  *
  * Only what it says no to is described in the refusal; the token's contents are never repeated.
@@ -38,10 +43,15 @@ final class TokenClaims implements OAuth2TokenValidator<Jwt> {
             "(?:^|/)(Patient|Practitioner|PractitionerRole|RelatedPerson|Person|Device)/([A-Za-z0-9\\-.]{1,64})$");
 
     private final Predicate<String> patientExists;
+    private final PdlProperties pdl;
 
-    /** @param patientExists whether this server holds a (not deleted) Patient with the given id */
-    TokenClaims(Predicate<String> patientExists) {
+    /**
+     * @param patientExists whether this server holds a (not deleted) Patient with the given id
+     * @param pdl whether care tokens need a commission, and the claims that carry it
+     */
+    TokenClaims(Predicate<String> patientExists, PdlProperties pdl) {
         this.patientExists = patientExists;
+        this.pdl = pdl;
     }
 
     @Override
@@ -89,7 +99,28 @@ final class TokenClaims implements OAuth2TokenValidator<Jwt> {
         if (named.isPresent() && !patientExists.test(named.get())) {
             return Optional.of("The token's patient is not a patient of this server");
         }
-        return Optional.empty();
+        return commissionProblem(claims, named.isPresent() || hasPatientScope(claims), fhirUser);
+    }
+
+    private Optional<String> commissionProblem(Map<String, Object> claims, boolean patientToken, String fhirUser) {
+        if (!pdl.enabled()) {
+            return Optional.empty();
+        }
+        PdlProperties.Claims names = pdl.claims();
+        boolean carriesCommission = claims.containsKey(names.unit()) || claims.containsKey(names.careGiver());
+        if (patientToken) {
+            return carriesCommission
+                    ? Optional.of("The token names a patient and a care commission; a token is either a patient's or"
+                            + " care's")
+                    : Optional.empty();
+        }
+        Object client = claims.getOrDefault("azp", claims.get("client_id"));
+        if (client instanceof String id && pdl.regionWideClients().contains(id) && !carriesCommission) {
+            return Optional.empty();
+        }
+        boolean person = fhirUser != null
+                || AccessToken.scopeClaim(claims).stream().anyMatch(scope -> scope.startsWith("user/"));
+        return Commission.problem(claims, names, person);
     }
 
     private static boolean hasPatientScope(Map<String, Object> claims) {

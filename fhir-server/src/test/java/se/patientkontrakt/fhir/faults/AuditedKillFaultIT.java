@@ -121,8 +121,8 @@ class AuditedKillFaultIT {
     }
 
     private static String token(String subject, String scope) {
-        return TestTokens.token(
-                c -> c.subject(subject).claim("azp", "kill-test").claim("scope", scope));
+        return TestTokens.token(c ->
+                TestTokens.unit(c.subject(subject).claim("azp", "kill-test").claim("scope", scope)));
     }
 
     private static String contractOf(Bundle transaction) {

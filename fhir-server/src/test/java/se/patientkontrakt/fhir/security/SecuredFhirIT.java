@@ -21,30 +21,31 @@ import se.patientkontrakt.fhir.FhirIT;
             "patientkontrakt.security.authorization-endpoint=" + TestTokens.ISSUER + "/protocol/openid-connect/auth",
             "patientkontrakt.security.token-endpoint=" + TestTokens.ISSUER + "/protocol/openid-connect/token",
             "patientkontrakt.subscriptions.allowed-endpoints=http://127.0.0.1",
+            "patientkontrakt.pdl.region-wide-clients=portal-1177,region-follow-up",
             "patientkontrakt.data-dir=./target/it-data-secured"
         })
-abstract class SecuredFhirIT extends FhirIT {
+public abstract class SecuredFhirIT extends FhirIT {
 
     /** The EHR integration: may read and write everything. */
-    static final String EHR = TestTokens.system("system/*.cruds");
+    public static final String EHR = TestTokens.system("system/*.cruds");
 
-    static RequestSpecification as(String token) {
+    public static RequestSpecification as(String token) {
         // Refusals are the subject here: print every 4xx/5xx body, to see why when a test fails.
         return fhir().auth().oauth2(token).filter(new ErrorLoggingFilter());
     }
 
     /** Stores a fresh contract through the EHR integration and returns it. */
-    ContractFixture storedContract() {
+    protected ContractFixture storedContract() {
         return store(ContractFixture.create(fhirContext));
     }
 
-    ContractFixture store(ContractFixture contract) {
+    protected ContractFixture store(ContractFixture contract) {
         as(EHR).body(json(contract.transaction())).when().post("/").then().statusCode(200);
         return contract;
     }
 
     /** GET a path that must answer 200 to the token, parsed as the given type. */
-    <T extends IBaseResource> T read(String token, String path, Class<T> type) {
+    protected <T extends IBaseResource> T read(String token, String path, Class<T> type) {
         return parse(
                 as(token)
                         .when()
@@ -56,7 +57,7 @@ abstract class SecuredFhirIT extends FhirIT {
                 type);
     }
 
-    Bundle search(String token, String path) {
+    protected Bundle search(String token, String path) {
         return parse(as(token).when().get(path).then().statusCode(200).extract().response(), Bundle.class);
     }
 }

@@ -93,7 +93,8 @@ class SubscriptionAccessIT extends SecuredFhirIT {
                 .extracting(Coding::getCode)
                 .containsExactly(TestTokens.ISSUER + "|portal-backend");
 
-        String other = TestTokens.token(c -> c.subject("another-backend").claim("scope", "system/Subscription.cruds"));
+        String other = TestTokens.token(
+                c -> TestTokens.unit(c.subject("another-backend").claim("scope", "system/Subscription.cruds")));
         as(other).when().get("/Subscription/" + id).then().statusCode(404);
         as(other).when().delete("/Subscription/" + id).then().statusCode(404);
         as(other).body(json(stored)).when().put("/Subscription/" + id).then().statusCode(404);

@@ -50,15 +50,42 @@ public final class TestTokens {
                 .claim("scope", "openid fhirUser launch/patient " + scope));
     }
 
+    /** The region's care giver in the examples, Region Kalmar län, and two of its units. */
+    public static final String REGION_KALMAR = "SE2321000073";
+
+    public static final String ORTOPEDKLINIKEN_OSKARSHAMN = "SE2321000073-ORTO01";
+    public static final String VARDCENTRALEN_OSKARSHAMN = "SE2321000073-VCOS01";
+
+    /** Erik Holm, orthopaedist at Ortopedkliniken Oskarshamn (Region Kalmar län). */
+    public static final String ERIK_HOLM = "SE2321000073-E00101";
+
     public static String practitioner(String scope) {
-        return token(c -> c.subject("hsa-SE2321000032-1001")
+        return token(c -> commission(c.subject("hsa-" + ERIK_HOLM)
                 .claim("fhirUser", "Practitioner/erik-holm")
-                .claim("scope", "openid fhirUser " + scope));
+                .claim("scope", "openid fhirUser " + scope)));
     }
 
+    /** The EHR integration of Vårdcentralen Oskarshamn (Region Kalmar län). */
     public static String system(String scope) {
-        return token(
-                c -> c.subject("ehr-integration").claim("azp", "cosmic-ehr").claim("scope", scope));
+        return token(c ->
+                unit(c.subject("ehr-integration").claim("azp", "cosmic-ehr").claim("scope", scope)));
+    }
+
+    /**
+     * The commission (medarbetaruppdrag) of Erik Holm at Ortopedkliniken Oskarshamn, for care: his
+     * HSA-id, the unit, the care giver and the purpose, in the claims Inera's identity provider uses.
+     */
+    public static JWTClaimsSet.Builder commission(JWTClaimsSet.Builder claims) {
+        return claims.claim("employeeHsaId", ERIK_HOLM)
+                .claim("healthCareUnitHsaId", ORTOPEDKLINIKEN_OSKARSHAMN)
+                .claim("healthCareProviderHsaId", REGION_KALMAR)
+                .claim("commissionPurpose", "Vård och behandling");
+    }
+
+    /** The unit a system token works for: Vårdcentralen Oskarshamn, of Region Kalmar län. */
+    public static JWTClaimsSet.Builder unit(JWTClaimsSet.Builder claims) {
+        return claims.claim("healthCareUnitHsaId", VARDCENTRALEN_OSKARSHAMN)
+                .claim("healthCareProviderHsaId", REGION_KALMAR);
     }
 
     public static JWTClaimsSet.Builder defaults() {

@@ -108,7 +108,7 @@ class TokenValidationIT extends SecuredFhirIT {
 
     @Test
     void aValidTokenWithoutScopesIs403WithAnOperationOutcome() {
-        Response response = withToken(TestTokens.token(c -> c.claim("scope", "openid")));
+        Response response = withToken(TestTokens.token(c -> TestTokens.unit(c.claim("scope", "openid"))));
 
         response.then().statusCode(403);
         assertThat(diagnostics(response)).contains("Access denied");
@@ -153,6 +153,29 @@ class TokenValidationIT extends SecuredFhirIT {
                         .claim("patient", "goran-karlsson")
                         .claim("fhirUser", "Practitioner/erik-holm"))),
                 "either a patient's or care's");
+    }
+
+    /** Patientdatalagen: a care token acts under a commission (medarbetaruppdrag). */
+    @Test
+    void aCareTokenWithoutACommissionIs401() {
+        assertUnauthorized(
+                withToken(TestTokens.token(c ->
+                        c.claim("scope", "openid fhirUser " + READ_ALL).claim("fhirUser", "Practitioner/erik-holm"))),
+                "commission");
+        assertUnauthorized(
+                withToken(TestTokens.token(c -> c.claim("azp", "cosmic-ehr").claim("scope", "system/*.read"))),
+                "healthCareUnitHsaId");
+        assertUnauthorized(
+                withToken(TestTokens.token(c -> TestTokens.unit(c.claim("scope", "system/*.read"))
+                        .claim("healthCareProviderHsaId", "Region Kalmar"))),
+                "not one HSA-id");
+    }
+
+    @Test
+    void aRegionWideClientIsAcceptedWithoutACommission() {
+        withToken(TestTokens.token(c -> c.claim("azp", "region-follow-up").claim("scope", "system/*.read")))
+                .then()
+                .statusCode(200);
     }
 
     @Test
