@@ -70,6 +70,7 @@ public final class Vocabulary {
             "Location",
             "HealthcareService",
             "AuditEvent",
+            "Provenance",
             "Subscription",
             "Measure",
             "StructureDefinition",

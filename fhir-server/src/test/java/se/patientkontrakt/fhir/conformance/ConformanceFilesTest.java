@@ -15,6 +15,7 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.MetadataResource;
 import org.hl7.fhir.r4.model.NamingSystem;
 import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StructureDefinition;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,8 @@ import se.patientkontrakt.fhir.contract.Vocabulary;
  * is {@code {resourceType}-{id}.json}, every {@code url} is {@code {base}/{type}/{id}} (the two
  * Inera code systems keep Inera's canonical), names say what a definition is, every profile has
  * an example and every extension is used by one; each persona's transaction Bundle holds its
- * stand-alone examples unchanged, and every care unit is part of its care giver.
+ * stand-alone examples unchanged (every example but a Provenance is in one), and every care unit
+ * is part of its care giver.
  */
 class ConformanceFilesTest {
 
@@ -162,6 +164,29 @@ class ConformanceFilesTest {
                 assertThat(json(entry.getResource()))
                         .as(bundle.getId() + ": " + url)
                         .isEqualTo(expected);
+            }
+        }
+    }
+
+    /**
+     * The demo loader stores the persona Bundles, and {@code ExamplesIT} reads their resources back:
+     * every example is in one, except a Provenance, which only the server writes, as its record of
+     * a write.
+     */
+    @Test
+    void everyExampleButProvenanceIsInAPersonasBundle() {
+        List<Resource> examples = readAll("examples");
+        Set<String> inBundles = examples.stream()
+                .filter(Bundle.class::isInstance)
+                .flatMap(r -> ((Bundle) r).getEntry().stream())
+                .map(e -> e.getRequest().getUrl())
+                .collect(Collectors.toSet());
+
+        for (Resource example : examples) {
+            if (!(example instanceof Bundle)) {
+                assertThat(inBundles.contains(typeAndId(example)))
+                        .as(typeAndId(example) + " is in a Bundle")
+                        .isEqualTo(!(example instanceof Provenance));
             }
         }
     }
