@@ -6,24 +6,31 @@ import ca.uhn.fhir.context.FhirContext;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.MetadataResource;
 import org.hl7.fhir.r4.model.NamingSystem;
+import org.hl7.fhir.r4.model.Organization;
+import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StructureDefinition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import se.patientkontrakt.fhir.contract.SwedishIdentifiers;
 import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
  * The layout rules of the conformance folders, checked on the files as committed: the file name
  * is {@code {resourceType}-{id}.json}, every {@code url} is {@code {base}/{type}/{id}} (the two
  * Inera code systems keep Inera's canonical), names say what a definition is, every profile has
- * an example and every extension is used by one.
+ * an example and every extension is used by one; each persona's transaction Bundle holds its
+ * stand-alone examples unchanged (every example but a Provenance is in one), and every care unit
+ * is part of its care giver.
  */
 class ConformanceFilesTest {
 
@@ -126,5 +133,102 @@ class ConformanceFilesTest {
                         .isNotEmpty();
             }
         }
+    }
+
+    /**
+     * A Bundle entry is its stand-alone example, except that a reference to another resource of the
+     * Bundle names that entry's {@code fullUrl}: the two copies cannot drift apart, and what the demo
+     * loader stores is what {@code ExamplesIT} validates.
+     */
+    @Test
+    void everyTransactionEntryIsItsStandAloneExample() {
+        Map<String, Resource> standAlone = readAll("examples").stream()
+                .filter(r -> !(r instanceof Bundle))
+                .collect(Collectors.toMap(ConformanceFilesTest::typeAndId, Function.identity()));
+
+        for (Resource resource : readAll("examples")) {
+            if (!(resource instanceof Bundle bundle)) {
+                continue;
+            }
+            for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
+                String url = entry.getRequest().getUrl();
+                assertThat(standAlone)
+                        .as(bundle.getId() + ": " + url + " has a stand-alone example")
+                        .containsKey(url);
+                String expected = json(standAlone.get(url));
+                for (Bundle.BundleEntryComponent other : bundle.getEntry()) {
+                    expected = expected.replace(
+                            "\"reference\":\"" + other.getRequest().getUrl() + "\"",
+                            "\"reference\":\"" + other.getFullUrl() + "\"");
+                }
+                assertThat(json(entry.getResource()))
+                        .as(bundle.getId() + ": " + url)
+                        .isEqualTo(expected);
+            }
+        }
+    }
+
+    /**
+     * The demo loader stores the persona Bundles, and {@code ExamplesIT} reads their resources back:
+     * every example is in one, except a Provenance, which only the server writes, as its record of
+     * a write.
+     */
+    @Test
+    void everyExampleButProvenanceIsInAPersonasBundle() {
+        List<Resource> examples = readAll("examples");
+        Set<String> inBundles = examples.stream()
+                .filter(Bundle.class::isInstance)
+                .flatMap(r -> ((Bundle) r).getEntry().stream())
+                .map(e -> e.getRequest().getUrl())
+                .collect(Collectors.toSet());
+
+        for (Resource example : examples) {
+            if (!(example instanceof Bundle)) {
+                assertThat(inBundles.contains(typeAndId(example)))
+                        .as(typeAndId(example) + " is in a Bundle")
+                        .isEqualTo(!(example instanceof Provenance));
+            }
+        }
+    }
+
+    /** Each care unit (an HSA-id with a local part) names its care giver, whose HSA-id it begins with. */
+    @Test
+    void everyCareUnitIsPartOfItsCareGiver() {
+        Map<String, Organization> organizations = readAll("examples").stream()
+                .filter(Organization.class::isInstance)
+                .map(Organization.class::cast)
+                .collect(Collectors.toMap(ConformanceFilesTest::typeAndId, Function.identity()));
+        List<Organization> units = organizations.values().stream()
+                .filter(o -> hsaId(o).contains("-"))
+                .toList();
+
+        assertThat(units).isNotEmpty();
+        for (Organization unit : units) {
+            String hsaId = hsaId(unit);
+            Organization careGiver = organizations.get(unit.getPartOf().getReference());
+            assertThat(careGiver)
+                    .as(hsaId + " is part of an example Organization")
+                    .isNotNull();
+            assertThat(hsaId(careGiver)).as(hsaId + "'s care giver").isEqualTo(hsaId.substring(0, hsaId.indexOf('-')));
+            assertThat(careGiver.hasPartOf())
+                    .as(hsaId(careGiver) + " is a care giver")
+                    .isFalse();
+        }
+    }
+
+    private static String typeAndId(Resource resource) {
+        return resource.fhirType() + "/" + resource.getIdElement().getIdPart();
+    }
+
+    private static String json(Resource resource) {
+        return FHIR.newJsonParser().encodeResourceToString(resource);
+    }
+
+    private static String hsaId(Organization organization) {
+        return organization.getIdentifier().stream()
+                .filter(i -> SwedishIdentifiers.HSA_ID.equals(i.getSystem()))
+                .map(i -> i.getValue())
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(typeAndId(organization) + " has no HSA-id"));
     }
 }

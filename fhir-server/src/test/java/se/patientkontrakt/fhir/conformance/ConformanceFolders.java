@@ -12,6 +12,12 @@ final class ConformanceFolders {
 
     static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
+    /**
+     * Other organisations' published definitions (Inera's EHDS-TK, HL7 Sweden's base profiles),
+     * kept beside the repository and never copied into it; see the README there.
+     */
+    static final Path NATIONAL = ROOT.resolveSibling("shared").resolve("national");
+
     private ConformanceFolders() {}
 
     /** The JSON files of a folder ({@code profiles}, {@code terminology}, {@code examples}), sorted. */

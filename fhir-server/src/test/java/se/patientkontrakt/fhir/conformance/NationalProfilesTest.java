@@ -1,0 +1,140 @@
+package se.patientkontrakt.fhir.conformance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.validation.FhirValidator;
+import ca.uhn.fhir.validation.ResultSeverityEnum;
+import ca.uhn.fhir.validation.ValidationOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
+import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.r4.model.CodeSystem;
+import org.hl7.fhir.r4.model.ElementDefinition.DiscriminatorType;
+import org.hl7.fhir.r4.model.Provenance;
+import org.hl7.fhir.r4.model.StructureDefinition;
+import org.hl7.fhir.r4.model.ValueSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Our output against the national guide NPÖ and 1177 read it by: care's Provenance is also an
+ * Inera EHDS-TK Provenance ({@code inera-ehds-provenance}: custodian = vårdgivare, author =
+ * vårdenhet). Validated offline with HAPI's validation chain, fed with EHDS-TK 0.3.3 and its
+ * dependencies from {@link ConformanceFolders#NATIONAL} and with our own definitions, so the
+ * example is checked against the profile it declares at the same time.
+ *
+ * <p>EHDS-TK slices {@code Provenance.agent} by value at {@code type.coding.code}, a path that
+ * lies inside each slice's {@code patternCodeableConcept} on {@code type}. HAPI 8.8.0's validator
+ * (HL7 core 6.7.9) cannot follow a discriminator into a pattern on an ancestor and reports
+ * "Slicing cannot be evaluated" for every agent, whatever the instance holds. The test therefore
+ * loads Inera's definition with the same slices discriminated by that pattern (so the system is
+ * checked too, which is stricter), and shows with a Provenance without a care giver that the
+ * slices are then really enforced.
+ */
+class NationalProfilesTest {
+
+    private static final FhirContext FHIR = FhirContext.forR4Cached();
+    private static final Path EHDS_TK = ConformanceFolders.NATIONAL.resolve("ehds-tk-0.3.3");
+    private static final String INERA_PROVENANCE =
+            "https://fhir.inera.se/ig/ehds-tk/StructureDefinition/inera-ehds-provenance";
+
+    private static FhirValidator validator;
+
+    @BeforeAll
+    static void loadDefinitions() {
+        assertThat(EHDS_TK)
+                .as("Inera's EHDS-TK definitions beside the repository")
+                .isDirectory();
+        PrePopulatedValidationSupport definitions = new PrePopulatedValidationSupport(FHIR);
+        Stream.of(
+                        jsonFilesUnder(EHDS_TK),
+                        ConformanceFolders.jsonFiles("profiles"),
+                        ConformanceFolders.jsonFiles("terminology"))
+                .flatMap(files -> files)
+                .map(file -> FHIR.newJsonParser().parseResource(ConformanceFolders.read(file)))
+                .forEach(resource -> add(definitions, resource));
+        validator = FHIR.newValidator()
+                .registerValidatorModule(new FhirInstanceValidator(new ValidationSupportChain(
+                        FHIR.getValidationSupport(),
+                        definitions,
+                        new CommonCodeSystemsTerminologyService(FHIR),
+                        new InMemoryTerminologyServerValidationSupport(FHIR),
+                        new SnapshotGeneratingValidationSupport(FHIR))));
+    }
+
+    @Test
+    void caresProvenanceIsAnIneraEhdsProvenance() {
+        assertThat(ineraErrors(caresProvenance())).isEmpty();
+    }
+
+    @Test
+    void anIneraProvenanceNamesTheCareGiver() {
+        Provenance withoutCareGiver = FHIR.newJsonParser().parseResource(Provenance.class, caresProvenance());
+        withoutCareGiver.getAgent().remove(0);
+
+        assertThat(ineraErrors(FHIR.newJsonParser().encodeResourceToString(withoutCareGiver)))
+                .anyMatch(error -> error.contains("custodian"));
+    }
+
+    /** As text: HAPI's encoder would drop the versions from the target references. */
+    private static String caresProvenance() {
+        return ConformanceFolders.read(
+                ConformanceFolders.ROOT.resolve("examples/Provenance-goran-karlsson-patientkontrakt-skapat.json"));
+    }
+
+    private static List<String> ineraErrors(String provenance) {
+        return validator
+                .validateWithResult(provenance, new ValidationOptions().addProfile(INERA_PROVENANCE))
+                .getMessages()
+                .stream()
+                .filter(m -> m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL)
+                .map(m -> m.getLocationString() + " " + m.getMessage())
+                .toList();
+    }
+
+    private static void add(PrePopulatedValidationSupport definitions, IBaseResource resource) {
+        if (resource instanceof StructureDefinition sd && INERA_PROVENANCE.equals(sd.getUrl())) {
+            definitions.addStructureDefinition(agentsSlicedByTheirTypePattern(sd));
+        } else if (resource instanceof StructureDefinition sd) {
+            definitions.addStructureDefinition(sd);
+        } else if (resource instanceof CodeSystem cs) {
+            definitions.addCodeSystem(cs);
+        } else if (resource instanceof ValueSet vs) {
+            definitions.addValueSet(vs);
+        }
+    }
+
+    private static StructureDefinition agentsSlicedByTheirTypePattern(StructureDefinition inera) {
+        Stream.concat(inera.getSnapshot().getElement().stream(), inera.getDifferential().getElement().stream())
+                .filter(element -> element.getId().equals("Provenance.agent"))
+                .forEach(agent -> {
+                    assertThat(agent.getSlicing().getDiscriminator())
+                            .singleElement()
+                            .satisfies(d -> assertThat(d.getPath()).isEqualTo("type.coding.code"));
+                    agent.getSlicing()
+                            .getDiscriminatorFirstRep()
+                            .setType(DiscriminatorType.PATTERN)
+                            .setPath("type");
+                });
+        return inera;
+    }
+
+    private static Stream<Path> jsonFilesUnder(Path folder) {
+        try (Stream<Path> walk = Files.walk(folder)) {
+            return walk.filter(p -> p.toString().endsWith(".json")).sorted().toList().stream();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
