@@ -139,10 +139,13 @@ class ProvenanceIT extends SecuredFhirIT {
     }
 
     @Test
-    void aDeleteIsRecordedAndItsProvenanceOutlivesWhatWasDeleted() {
+    void aDeleteIsRecordedAndNeitherTheAccessLogNorProvenanceKeepsItFromHappening() {
         ContractFixture contract = storedContract();
         String goal = contract.goalIds().get(1);
-        as(EHR).when().delete("/" + goal).then().statusCode(409); // the contract names it
+        read(EHR, goal, Goal.class); // the access log now points at it, which must not keep it
+        Response refused = as(EHR).when().delete("/" + goal);
+        refused.then().statusCode(409);
+        assertThat(diagnostics(refused)).contains(contract.contractId() + " refers to it (CarePlan.goal)");
         assertThat(provenancesOf(goal))
                 .as("a refused delete leaves no record")
                 .noneMatch(p -> p.getActivity().getCodingFirstRep().getCode().equals("delete"));
