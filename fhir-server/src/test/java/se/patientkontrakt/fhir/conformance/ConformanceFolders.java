@@ -1,11 +1,19 @@
 package se.patientkontrakt.fhir.conformance;
 
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.validation.FhirValidator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
+import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
+import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
+import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 
 /** The top-level conformance folders as committed, read by the tests from the module directory. */
 final class ConformanceFolders {
@@ -35,5 +43,19 @@ final class ConformanceFolders {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A validator offline: FHIR R4's own definitions and {@code definitions}, with code systems
+     * checked in memory and snapshots generated where a profile has none.
+     */
+    static FhirValidator offlineValidator(FhirContext fhir, IValidationSupport definitions) {
+        return fhir.newValidator()
+                .registerValidatorModule(new FhirInstanceValidator(new ValidationSupportChain(
+                        fhir.getValidationSupport(),
+                        definitions,
+                        new CommonCodeSystemsTerminologyService(fhir),
+                        new InMemoryTerminologyServerValidationSupport(fhir),
+                        new SnapshotGeneratingValidationSupport(fhir))));
     }
 }

@@ -12,12 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
-import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
-import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
-import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
-import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.StructureDefinition;
@@ -72,13 +67,7 @@ class FhirPackageIT {
                 definitions.addValueSet(vs);
             }
         }
-        FhirValidator validator = FHIR.newValidator()
-                .registerValidatorModule(new FhirInstanceValidator(new ValidationSupportChain(
-                        FHIR.getValidationSupport(),
-                        definitions,
-                        new CommonCodeSystemsTerminologyService(FHIR),
-                        new InMemoryTerminologyServerValidationSupport(FHIR),
-                        new SnapshotGeneratingValidationSupport(FHIR))));
+        FhirValidator validator = ConformanceFolders.offlineValidator(FHIR, definitions);
 
         IBaseResource contract = parse(npm.load("example", "CarePlan-goran-karlsson-patientkontrakt.json"));
         assertThat(errors(validator.validateWithResult(contract))).isEmpty();

@@ -12,12 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.hl7.fhir.common.hapi.validation.support.CommonCodeSystemsTerminologyService;
-import org.hl7.fhir.common.hapi.validation.support.InMemoryTerminologyServerValidationSupport;
 import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport;
-import org.hl7.fhir.common.hapi.validation.support.SnapshotGeneratingValidationSupport;
-import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
-import org.hl7.fhir.common.hapi.validation.validator.FhirInstanceValidator;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.ElementDefinition.DiscriminatorType;
@@ -64,13 +59,7 @@ class NationalProfilesTest {
                 .flatMap(files -> files)
                 .map(file -> FHIR.newJsonParser().parseResource(ConformanceFolders.read(file)))
                 .forEach(resource -> add(definitions, resource));
-        validator = FHIR.newValidator()
-                .registerValidatorModule(new FhirInstanceValidator(new ValidationSupportChain(
-                        FHIR.getValidationSupport(),
-                        definitions,
-                        new CommonCodeSystemsTerminologyService(FHIR),
-                        new InMemoryTerminologyServerValidationSupport(FHIR),
-                        new SnapshotGeneratingValidationSupport(FHIR))));
+        validator = ConformanceFolders.offlineValidator(FHIR, definitions);
     }
 
     @Test

@@ -64,14 +64,9 @@ class ProvenanceIT extends SecuredFhirIT {
     void aPractitionersChangeNamesThemAndTheirCommissionsPurpose() {
         ContractFixture contract = storedContract();
 
-        patch(CARE, contract.contractId(), "[{\"op\":\"replace\",\"path\":\"/title\",\"value\":\"Ändrat\"}]")
-                .then()
-                .statusCode(200);
+        retitle(CARE, contract, "Ändrat").then().statusCode(200);
 
-        Provenance change = provenancesOf(contract.contractId()).stream()
-                .filter(p -> p.getActivity().getCodingFirstRep().getCode().equals("patch"))
-                .findFirst()
-                .orElseThrow();
+        Provenance change = recorded(contract.contractId(), "patch");
         assertThat(change.getTarget())
                 .extracting(Reference::getReference)
                 .containsExactly(contract.contractId() + "/_history/2");
@@ -115,10 +110,7 @@ class ProvenanceIT extends SecuredFhirIT {
                 .then()
                 .statusCode(200);
 
-        Provenance agreement = provenancesOf(contract.contractId()).stream()
-                .filter(p -> p.getActivity().getCodingFirstRep().getCode().equals("patch"))
-                .findFirst()
-                .orElseThrow();
+        Provenance agreement = recorded(contract.contractId(), "patch");
         assertThat(agent(agreement, "author").getWho().getReference()).isEqualTo(contract.patientId());
         assertThat(hsaId(agent(agreement, "custodian"))).isEqualTo(TestTokens.REGION_KALMAR);
         assertThat(agreement.getAgent())
@@ -155,10 +147,7 @@ class ProvenanceIT extends SecuredFhirIT {
 
         as(EHR).when().delete("/" + goal).then().statusCode(200);
 
-        Provenance deletion = provenancesOf(goal).stream()
-                .filter(p -> p.getActivity().getCodingFirstRep().getCode().equals("delete"))
-                .findFirst()
-                .orElseThrow();
+        Provenance deletion = recorded(goal, "delete");
         assertThat(deletion.getTarget()).extracting(Reference::getReference).containsExactly(goal + "/_history/1");
         read(EHR, "Provenance/" + deletion.getIdElement().getIdPart(), Provenance.class);
     }
@@ -167,14 +156,9 @@ class ProvenanceIT extends SecuredFhirIT {
     void aRegionWideClientsWriteNamesTheClientAndTheOwner() {
         ContractFixture contract = storedContract();
 
-        patch(REGION_FOLLOW_UP, contract.contractId(), "[{\"op\":\"replace\",\"path\":\"/title\",\"value\":\"Ny\"}]")
-                .then()
-                .statusCode(200);
+        retitle(REGION_FOLLOW_UP, contract, "Ny").then().statusCode(200);
 
-        Provenance change = provenancesOf(contract.contractId()).stream()
-                .filter(p -> p.getActivity().getCodingFirstRep().getCode().equals("patch"))
-                .findFirst()
-                .orElseThrow();
+        Provenance change = recorded(contract.contractId(), "patch");
         assertThat(hsaId(agent(change, "custodian"))).isEqualTo(TestTokens.REGION_KALMAR);
         assertThat(change.getAgent())
                 .extracting(a -> a.getType().getCodingFirstRep().getCode())
@@ -220,6 +204,20 @@ class ProvenanceIT extends SecuredFhirIT {
                 .body(patch)
                 .when()
                 .patch("/" + resource);
+    }
+
+    /** The Provenance of the one change of this kind ({@code create}, {@code patch} ...) to the target. */
+    private Provenance recorded(String target, String activity) {
+        List<Provenance> found = provenancesOf(target).stream()
+                .filter(p -> p.getActivity().getCodingFirstRep().getCode().equals(activity))
+                .toList();
+        assertThat(found).as("the %s of %s", activity, target).hasSize(1);
+        return found.get(0);
+    }
+
+    private Response retitle(String token, ContractFixture contract, String title) {
+        return patch(
+                token, contract.contractId(), "[{\"op\":\"replace\",\"path\":\"/title\",\"value\":\"" + title + "\"}]");
     }
 
     private List<Provenance> provenancesOf(String target) {
