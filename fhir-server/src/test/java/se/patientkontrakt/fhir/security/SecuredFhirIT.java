@@ -4,6 +4,8 @@ import io.restassured.filter.log.ErrorLoggingFilter;
 import io.restassured.specification.RequestSpecification;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.FhirIT;
@@ -25,6 +27,25 @@ import se.patientkontrakt.fhir.FhirIT;
             "patientkontrakt.data-dir=./target/it-data-secured"
         })
 public abstract class SecuredFhirIT extends FhirIT {
+
+    /**
+     * On PostgreSQL ({@code -Ppostgres}) this context gets a database of its own,
+     * {@code <database>_secured} beside the one {@code SPRING_DATASOURCE_URL} names: two Spring
+     * contexts on one database are two server nodes, whose Subscriptions each node's registry
+     * picks up (ScaleOutFaultIT tests that case on purpose). On H2 it has its own data directory.
+     */
+    @DynamicPropertySource
+    static void databaseOfItsOwn(DynamicPropertyRegistry registry) {
+        String url = System.getenv("SPRING_DATASOURCE_URL");
+        if (url != null && url.startsWith("jdbc:postgresql:")) {
+            registry.add("spring.datasource.url", () -> withDatabaseSuffix(url, "_secured"));
+        }
+    }
+
+    static String withDatabaseSuffix(String url, String suffix) {
+        int query = url.indexOf('?');
+        return query < 0 ? url + suffix : url.substring(0, query) + suffix + url.substring(query);
+    }
 
     /** The EHR integration: may read and write everything. */
     public static final String EHR = TestTokens.system("system/*.cruds");
