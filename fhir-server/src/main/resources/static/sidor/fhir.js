@@ -108,13 +108,30 @@ async function finishLaunch(smart, params) {
     access: 'token',
     accessToken: token.access_token,
     expiresAt: Date.now() + (token.expires_in || 300) * 1000,
-    patient: token.patient || null,
+    patient: token.patient || patientOf(token.id_token),
     scope: token.scope || '',
   };
   sessionStorage.setItem(TOKEN_KEY, JSON.stringify(held));
   // Back to the address the page was opened with, without code and state.
   history.replaceState(null, '', location.pathname + (launch.search || ''));
   return held;
+}
+
+/**
+ * The patient a login is for when the token response does not say (SMART's `patient`): a plain
+ * OpenID Connect provider, such as the demo's, names the user in the ID token's `fhirUser` claim
+ * (SMART's `fhirUser` scope), which for a patient is their Patient. The ID token came straight from
+ * the token endpoint, so its signature need not be checked (OpenID Connect Core 3.1.3.7); the server
+ * holds the access token to its patient whatever the page asks for.
+ */
+function patientOf(idToken) {
+  try {
+    const payload = idToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), (c) => c.charCodeAt(0))));
+    return /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(claims.fhirUser || '')?.[1] || null;
+  } catch {
+    return null;
+  }
 }
 
 function randomString(bytes) {
