@@ -355,6 +355,11 @@ class PatientBoundary implements RestInterceptor {
         Map<String, String[]> result = new LinkedHashMap<>(params);
         for (PatientView.Parameter parameter : narrowing) {
             String[] existing = result.getOrDefault(parameter.name(), new String[0]);
+            if (Arrays.asList(existing).contains(parameter.value())) {
+                // The client asked for exactly the narrowing already (AuditEvent?patient=<self>): a
+                // second identical AND term changes nothing, and HAPI asserts against it.
+                continue;
+            }
             String[] and = Arrays.copyOf(existing, existing.length + 1);
             and[existing.length] = parameter.value();
             result.put(parameter.name(), and);
