@@ -285,7 +285,8 @@ async function accessLogSection(patient) {
       return el('tr', {},
         el('td', {}, timeFormat.format(new Date(event.recorded))),
         el('td', {}, await actorName(who, patient, names)),
-        el('td', {}, INTERACTION_TEXT[codeOf(event.subtype?.[0] ? { coding: event.subtype } : null)] || event.action),
+        el('td', {}, INTERACTION_TEXT[codeOf(event.subtype?.[0] ? { coding: event.subtype } : null)] || event.action,
+          declared(event).map((text) => el('div', { class: 'muted' }, text))),
         el('td', {}, app?.name || ''));
     }));
     return section('vem-har-last', 'Vem har läst mitt kontrakt',
@@ -298,6 +299,18 @@ async function accessLogSection(patient) {
     showError(problem, error);
     return section('vem-har-last', 'Vem har läst mitt kontrakt', problem);
   }
+}
+
+/**
+ * What the reader declared under Patientdatalagen, with their reason: emergency access
+ * (nödåtkomst) or a care relationship they vouched for themselves.
+ */
+function declared(event) {
+  return (event.purposeOfEvent || []).flatMap((purpose) => {
+    const code = (purpose.coding || []).find((c) => c.system === PK + 'CodeSystem/pk-pdl-declaration')?.code;
+    const kind = { nodatkomst: 'Nödåtkomst', vardrelation: 'Intygad vårdrelation' }[code];
+    return kind ? [kind + (purpose.text ? ': ' + purpose.text : '')] : [];
+  });
 }
 
 /**

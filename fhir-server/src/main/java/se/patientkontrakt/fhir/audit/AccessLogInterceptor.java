@@ -32,9 +32,11 @@ import org.hl7.fhir.r4.model.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.contract.Vocabulary;
 import se.patientkontrakt.fhir.security.AccessControlEnabled;
 import se.patientkontrakt.fhir.security.AccessToken;
 import se.patientkontrakt.fhir.security.PatientData;
+import se.patientkontrakt.fhir.security.PdlDeclaration;
 import se.patientkontrakt.fhir.server.HookOrder;
 import se.patientkontrakt.fhir.server.RestInterceptor;
 
@@ -74,6 +76,8 @@ public class AccessLogInterceptor implements RestInterceptor {
     static final String INTERACTION = "http://hl7.org/fhir/restful-interaction";
     static final String ENTITY_TYPE = "http://terminology.hl7.org/CodeSystem/audit-entity-type";
     static final String OBJECT_ROLE = "http://terminology.hl7.org/CodeSystem/object-role";
+    static final String ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason";
+    static final String ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
 
     private final FhirContext fhirContext;
     private final DaoRegistry daoRegistry;
@@ -249,6 +253,9 @@ public class AccessLogInterceptor implements RestInterceptor {
         if (description != null) {
             event.setOutcomeDesc(description.length() > 500 ? description.substring(0, 500) : description);
         }
+        for (PdlDeclaration declaration : PdlDeclaration.accepted(request)) {
+            declare(event, declaration);
+        }
         AccessToken token = AccessToken.of(request).orElse(null);
         AuditEventAgentComponent user = event.addAgent().setRequestor(true);
         if (token != null) {
@@ -303,6 +310,30 @@ public class AccessLogInterceptor implements RestInterceptor {
                     .setRole(new Coding(OBJECT_ROLE, "4", "Domain Resource"));
         }
         return event;
+    }
+
+    /**
+     * A care relationship or emergency access the user declared: the purpose of the event, with the
+     * user's reason as its text, and a tag to find such entries by ({@code AuditEvent?_tag=...});
+     * emergency access also carries the break-the-glass label ({@code _security=...|BTG}).
+     */
+    private static void declare(AuditEvent event, PdlDeclaration declaration) {
+        boolean emergency = declaration.kind() == PdlDeclaration.Kind.EMERGENCY_ACCESS;
+        Coding pdl = new Coding(
+                Vocabulary.PDL_DECLARATION,
+                declaration.kind().code(),
+                declaration.kind().display());
+        event.addPurposeOfEvent()
+                .addCoding(pdl)
+                .addCoding(
+                        emergency
+                                ? new Coding(ACT_REASON, "ETREAT", "Emergency Treatment")
+                                : new Coding(ACT_REASON, "TREAT", "treatment"))
+                .setText(declaration.reason());
+        event.getMeta().addTag(pdl.copy());
+        if (emergency) {
+            event.getMeta().addSecurity(ACT_CODE, "BTG", "break the glass");
+        }
     }
 
     /** A reference to what exists; what does not (deleted, or never there) is named in display only. */

@@ -62,6 +62,12 @@ public final class Vocabulary {
     public static final String OWNER_CARE_UNIT = codeSystem("pk-owner-care-unit");
 
     /**
+     * What a care user declared for a request under PDL (a care relationship, emergency access):
+     * the access log's purpose of event and tag.
+     */
+    public static final String PDL_DECLARATION = codeSystem("pk-pdl-declaration");
+
+    /**
      * The resource types this service serves: the contract and its parts, the people it is about
      * and the directory it names, the access log, change notification, the follow-up measures and
      * the published definitions. Other FHIR R4 types have no endpoint and answer as unknown: a
