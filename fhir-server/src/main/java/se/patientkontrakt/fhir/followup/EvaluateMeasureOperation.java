@@ -34,6 +34,7 @@ import org.hl7.fhir.r4.model.MeasureReport.StratifierGroupComponent;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.contract.SwedishIdentifiers;
@@ -44,13 +45,16 @@ import se.patientkontrakt.fhir.hapi.MeasureCalculator;
 import se.patientkontrakt.fhir.hapi.MeasureCalculator.Count;
 import se.patientkontrakt.fhir.hapi.MeasureCalculator.MeasureCounts;
 import se.patientkontrakt.fhir.hapi.MeasureCalculator.UnitCount;
+import se.patientkontrakt.fhir.security.AccessToken;
+import se.patientkontrakt.fhir.security.Commission;
 import se.patientkontrakt.fhir.server.RestProvider;
 
 /**
  * {@code GET /fhir/Measure/{id}/$evaluate-measure?periodStart=…&periodEnd=…}: FHIR's
  * <a href="https://hl7.org/fhir/R4/measure-operation-evaluate-measure.html">$evaluate-measure</a>
  * for the follow-up measures (uppföljning) shipped in {@code profiles/}, as a {@code summary}
- * MeasureReport: the whole region in the group's populations, and one stratum per care unit
+ * MeasureReport: the whole region (for a care token, its care giver's contracts only, named as
+ * the report's {@code reporter}) in the group's populations, and one stratum per care unit
  * (the organization responsible for the contract). Computed by {@link MeasureCalculator} in the
  * database; no CQL engine is involved, so a Measure that is not one of ours cannot be evaluated.
  *
@@ -103,9 +107,28 @@ class EvaluateMeasureOperation implements RestProvider {
         }
         int age = minimumAge(computed, value(minimumAge));
 
-        MeasureCounts counts =
-                calculator.calculate(computed, period.start(), period.end(), age, LocalDate.now(Vocabulary.SWEDEN));
-        return report(measure, computed, period, counts, request);
+        Optional<String> careGiver = careGiverOf(request);
+        MeasureCounts counts = calculator.calculate(
+                computed, period.start(), period.end(), age, LocalDate.now(Vocabulary.SWEDEN), careGiver);
+        MeasureReport report = report(measure, computed, period, counts, request);
+        // Whose contracts were counted: the care giver, by HSA-id; none for the whole region.
+        careGiver.ifPresent(hsaId -> report.setReporter(new Reference()
+                .setIdentifier(
+                        new Identifier().setSystem(SwedishIdentifiers.HSA_ID).setValue(hsaId))
+                .setDisplay("Patientkontrakt som vårdgivaren äger (contracts owned by the care giver " + hsaId + ")")));
+        return report;
+    }
+
+    /**
+     * Whose contracts a report counts (Patientdatalagen): a care token's, those its care giver owns;
+     * a region-wide client's (named in {@code patientkontrakt.pdl.region-wide-clients}), and a
+     * server without access control, every contract in the region.
+     */
+    private static Optional<String> careGiverOf(RequestDetails request) {
+        return AccessToken.of(request)
+                .filter(token -> !token.regionWide())
+                .flatMap(AccessToken::commission)
+                .map(Commission::careGiver);
     }
 
     private static String computable() {

@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -58,6 +59,7 @@ public class MeasureCalculator {
               AND EXISTS (SELECT 1 FROM HFJ_SPIDX_TOKEN c
                           WHERE c.RES_ID = r.RES_ID AND c.HASH_SYS_AND_VALUE = :category)
               AND (%s)
+              {owned}
               AND NOT EXISTS (SELECT 1 FROM HFJ_SPIDX_DATE pd
                               WHERE pd.RES_ID = r.RES_ID AND pd.HASH_IDENTITY = :period
                                 AND (pd.SP_VALUE_LOW_DATE_ORDINAL > :periodEnd
@@ -67,6 +69,16 @@ public class MeasureCalculator {
                                     "EXISTS (SELECT 1 FROM HFJ_SPIDX_TOKEN st%1$d WHERE st%1$d.RES_ID = r.RES_ID AND st%1$d.HASH_VALUE = :status%1$d)"
                                             ::formatted)
                             .collect(Collectors.joining("\n                   OR ")));
+
+    /**
+     * Only the contracts one care giver owns: its HSA-id as the contract's owner label
+     * ({@link Vocabulary#OWNER_CARE_GIVER}, a security label: HAPI's tag type 2 in HFJ_TAG_DEF).
+     */
+    private static final String OWNED_BY =
+            """
+            AND EXISTS (SELECT 1 FROM HFJ_RES_TAG ot JOIN HFJ_TAG_DEF od ON od.TAG_ID = ot.TAG_ID
+                          WHERE ot.RES_ID = r.RES_ID AND od.TAG_TYPE = 2
+                            AND od.TAG_SYSTEM = :ownerSystem AND od.TAG_CODE = :careGiver)""";
 
     /** The care units of those contracts. */
     private static final String CONTRACT_UNITS =
@@ -119,11 +131,22 @@ public class MeasureCalculator {
         this.fixedParameters = Map.copyOf(fixedParameters(conformance));
     }
 
-    /** The counts of one measure for one period, for the region and per care unit. */
-    /** The counts of one measure over a period, both ends included, for the region and each unit. */
+    /**
+     * The counts of one measure over a period, both ends included, for the region and each unit;
+     * with a care giver (its HSA-id), of the contracts that care giver owns only.
+     */
     public MeasureCounts calculate(
-            FollowUpMeasure measure, LocalDate periodStart, LocalDate periodEnd, int minimumAge, LocalDate today) {
+            FollowUpMeasure measure,
+            LocalDate periodStart,
+            LocalDate periodEnd,
+            int minimumAge,
+            LocalDate today,
+            Optional<String> careGiver) {
         Map<String, Object> parameters = new HashMap<>(fixedParameters);
+        careGiver.ifPresent(hsaId -> {
+            parameters.put("ownerSystem", Vocabulary.OWNER_CARE_GIVER);
+            parameters.put("careGiver", hsaId);
+        });
         parameters.put("periodStart", ordinal(periodStart));
         parameters.put("periodEnd", ordinal(periodEnd));
         parameters.put("today", ordinal(today));
@@ -135,7 +158,7 @@ public class MeasureCalculator {
                 bornBy.format(DateTimeFormatter.ofPattern("uuuuMM")) + (bornBy.getDayOfMonth() + 60));
 
         List<UnitCount> rows = jdbc.query(
-                sql(measure),
+                sql(measure, careGiver.isPresent()),
                 parameters,
                 (row, n) -> new UnitCount(
                         row.getString("unit"), new Count(row.getLong("population"), row.getLong("numerator"))));
@@ -157,10 +180,10 @@ public class MeasureCalculator {
      * an earlier call when it holds a common table expression (h2database issue 4228); a new
      * text is parsed anew. Parsing costs far less than the query.
      */
-    static String sql(FollowUpMeasure measure) {
+    static String sql(FollowUpMeasure measure, boolean ownedByOneCareGiver) {
         return REPORT.formatted(
                         "measure " + measure.id() + ", evaluation " + UUID.randomUUID(),
-                        CONTRACTS,
+                        CONTRACTS.replace("{owned}", ownedByOneCareGiver ? OWNED_BY : ""),
                         CONTRACT_UNITS,
                         measure.members(),
                         measure.memberUnits())
