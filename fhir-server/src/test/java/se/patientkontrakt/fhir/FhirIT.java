@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import io.restassured.RestAssured;
 import io.restassured.config.EncoderConfig;
 import io.restassured.config.RestAssuredConfig;
+import io.restassured.filter.log.ErrorLoggingFilter;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import java.nio.charset.StandardCharsets;
@@ -122,5 +123,27 @@ public abstract class FhirIT {
                     .filter(profile -> !profile.isBlank())
                     .toArray(String[]::new);
         }
+    }
+
+    /** A request with the token as its bearer; every 4xx/5xx body is printed, to see why a test failed. */
+    public static RequestSpecification as(String token) {
+        return fhir().auth().oauth2(token).filter(new ErrorLoggingFilter());
+    }
+
+    /** GET a path that must answer 200 to the token, parsed as the given type. */
+    protected <T extends IBaseResource> T read(String token, String path, Class<T> type) {
+        return parse(
+                as(token)
+                        .when()
+                        .get("/" + path)
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .response(),
+                type);
+    }
+
+    protected Bundle search(String token, String path) {
+        return parse(as(token).when().get(path).then().statusCode(200).extract().response(), Bundle.class);
     }
 }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.restassured.response.Response;
-import io.restassured.specification.RequestSpecification;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -31,7 +30,6 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
 import no.nav.security.mock.oauth2.OAuth2Config;
-import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CareTeam;
@@ -538,10 +536,6 @@ class DemoIdentityProviderIT extends FhirIT {
         }
     }
 
-    private static RequestSpecification as(String token) {
-        return SecuredFhirIT.as(token);
-    }
-
     /** A fresh contract, written by Vårdcentralen Nybro's EHR (and so owned by that unit). */
     private ContractFixture storedContract() {
         ContractFixture contract = ContractFixture.create(fhirContext);
@@ -552,22 +546,6 @@ class DemoIdentityProviderIT extends FhirIT {
                 .then()
                 .statusCode(200);
         return contract;
-    }
-
-    private <T extends IBaseResource> T read(String token, String path, Class<T> type) {
-        return parse(
-                as(token)
-                        .when()
-                        .get("/" + path)
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .response(),
-                type);
-    }
-
-    private Bundle search(String token, String path) {
-        return parse(as(token).when().get(path).then().statusCode(200).extract().response(), Bundle.class);
     }
 
     private List<Provenance> provenancesOf(String target) {

@@ -1,9 +1,5 @@
 package se.patientkontrakt.fhir.security;
 
-import io.restassured.filter.log.ErrorLoggingFilter;
-import io.restassured.specification.RequestSpecification;
-import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.Bundle;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
@@ -50,11 +46,6 @@ public abstract class SecuredFhirIT extends FhirIT {
     /** The EHR integration: may read and write everything. */
     public static final String EHR = TestTokens.system("system/*.cruds");
 
-    public static RequestSpecification as(String token) {
-        // Refusals are the subject here: print every 4xx/5xx body, to see why when a test fails.
-        return fhir().auth().oauth2(token).filter(new ErrorLoggingFilter());
-    }
-
     /** Stores a fresh contract through the EHR integration and returns it. */
     protected ContractFixture storedContract() {
         return store(ContractFixture.create(fhirContext));
@@ -63,22 +54,5 @@ public abstract class SecuredFhirIT extends FhirIT {
     protected ContractFixture store(ContractFixture contract) {
         as(EHR).body(json(contract.transaction())).when().post("/").then().statusCode(200);
         return contract;
-    }
-
-    /** GET a path that must answer 200 to the token, parsed as the given type. */
-    protected <T extends IBaseResource> T read(String token, String path, Class<T> type) {
-        return parse(
-                as(token)
-                        .when()
-                        .get("/" + path)
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .response(),
-                type);
-    }
-
-    protected Bundle search(String token, String path) {
-        return parse(as(token).when().get(path).then().statusCode(200).extract().response(), Bundle.class);
     }
 }
