@@ -318,6 +318,13 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
                         alike(url, () -> get(url), () -> get(absentUrl), foreign, values.absent());
                     }
                 }
+                // The patient's own data too: the boundary's narrowing must sit beside a client's
+                // own term without failing (AuditEvent?patient=<self> once answered 500).
+                for (String own : values.own()) {
+                    String url = type + "?" + parameter.getName() + "=" + encode(own);
+                    getUrls.add(url);
+                    check(url, get(url));
+                }
             }
         }
 
@@ -442,21 +449,36 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
     }
 
     /** What to send for a search parameter of a kind: values that name others' data, and one that names nothing. */
-    private record Values(List<String> foreign, String absent) {}
+    private record Values(List<String> foreign, String absent, List<String> own) {
+
+        Values(List<String> foreign, String absent) {
+            this(foreign, absent, List.of());
+        }
+    }
 
     private Values values(String kind, CapabilityStatementRestResourceSearchParamComponent parameter) {
         String pnr = BoundaryWorld.PERSONNUMMER + "|";
         return switch (kind) {
             case "patient-ref" ->
-                new Values(List.of(world.theirs.patientId(), BoundaryWorld.SARA), BoundaryWorld.unknown("Patient"));
+                new Values(
+                        List.of(world.theirs.patientId(), BoundaryWorld.SARA),
+                        BoundaryWorld.unknown("Patient"),
+                        List.of(world.mine.patientId()));
             case "plan-ref" ->
                 new Values(
                         List.of(world.theirs.contractId(), world.draftId, BoundaryWorld.SARA_CONTRACT),
-                        BoundaryWorld.unknown("CarePlan"));
+                        BoundaryWorld.unknown("CarePlan"),
+                        List.of(world.mine.contractId()));
             case "team-ref" ->
-                new Values(List.of(world.theirs.teamId(), BoundaryWorld.SARA_TEAM), BoundaryWorld.unknown("CareTeam"));
+                new Values(
+                        List.of(world.theirs.teamId(), BoundaryWorld.SARA_TEAM),
+                        BoundaryWorld.unknown("CareTeam"),
+                        List.of(world.mine.teamId()));
             case "goal-ref" ->
-                new Values(List.of(world.draftGoalId, BoundaryWorld.SARA_GOAL), BoundaryWorld.unknown("Goal"));
+                new Values(
+                        List.of(world.draftGoalId, BoundaryWorld.SARA_GOAL),
+                        BoundaryWorld.unknown("Goal"),
+                        world.mineGoals);
             case "id" ->
                 new Values(
                         List.of(
@@ -466,14 +488,18 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
                                 BoundaryWorld.idPart(world.draftGoalId),
                                 "sara-lindqvist",
                                 "sara-lindqvist-patientkontrakt"),
-                        "none-" + world.mine.suffix());
+                        "none-" + world.mine.suffix(),
+                        List.of(
+                                BoundaryWorld.idPart(world.mine.patientId()),
+                                BoundaryWorld.idPart(world.mine.contractId())));
             case "personnummer" ->
                 new Values(
                         List.of(
                                 pnr + world.theirs.personnummerValue(),
                                 pnr + BoundaryWorld.SARA_PERSONNUMMER,
                                 world.theirs.personnummerValue()),
-                        pnr + world.unknownPersonnummer);
+                        pnr + world.unknownPersonnummer,
+                        List.of(pnr + world.mine.personnummerValue()));
             case "name" -> new Values(List.of("Lindqvist", "Sara"), "Ingenstansson");
             default -> new Values(List.of(plainValue(parameter)), null);
         };
