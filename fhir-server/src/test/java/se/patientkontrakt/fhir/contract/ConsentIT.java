@@ -8,6 +8,7 @@ import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.SearchEntryMode;
 import org.hl7.fhir.r4.model.CanonicalType;
+import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Consent.ConsentProvisionType;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -233,6 +234,23 @@ class ConsentIT extends SecuredFhirIT {
         assertThat(search(EHR, "/Consent?patient=" + mine.patientId() + "&status=active")
                         .getEntry())
                 .isEmpty();
+    }
+
+    @Test
+    void theCapabilityStatementListsConsentWithItsProfile() {
+        CapabilityStatement capabilities = parse(fhir().when().get("/metadata"), CapabilityStatement.class);
+
+        assertThat(capabilities.getRestFirstRep().getResource())
+                .filteredOn(resource -> resource.getType().equals("Consent"))
+                .singleElement()
+                .satisfies(consent -> {
+                    assertThat(consent.getSupportedProfile())
+                            .extracting(CanonicalType::getValue)
+                            .contains(Vocabulary.structureDefinition("pk-consent"));
+                    assertThat(consent.getSearchParam())
+                            .extracting(p -> p.getName())
+                            .contains("patient", "category", "actor", "status");
+                });
     }
 
     private String created(String example, String patientReference) {
