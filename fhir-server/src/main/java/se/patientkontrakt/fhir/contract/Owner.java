@@ -17,8 +17,11 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
  */
 public record Owner(String careGiver, String unit) {
 
-    /** The types that have an owner: the contract, its care team and its goals. */
-    public static final Set<String> OWNED_TYPES = Set.of("CarePlan", "CareTeam", "Goal");
+    /**
+     * The types that have an owner: the contract, its care team and its goals, and the patient's
+     * consents and blocks (samtycke, spärr), which the care unit that recorded them owns.
+     */
+    public static final Set<String> OWNED_TYPES = Set.of("CarePlan", "CareTeam", "Goal", "Consent");
 
     private static final List<String> SYSTEMS = List.of(Vocabulary.OWNER_CARE_GIVER, Vocabulary.OWNER_CARE_UNIT);
 

@@ -68,8 +68,9 @@ public final class Vocabulary {
     public static final String PDL_DECLARATION = codeSystem("pk-pdl-declaration");
 
     /**
-     * The resource types this service serves: the contract and its parts, the people it is about
-     * and the directory it names, the access log, change notification, the follow-up measures and
+     * The resource types this service serves: the contract and its parts, the patient's consents
+     * and blocks (samtycke, spärr), the people it is about and the directory it names, the access
+     * log, change notification, the follow-up measures and
      * the published definitions. Other FHIR R4 types have no endpoint and answer as unknown: a
      * patient-contract service has no use for them, and each would be one more way in.
      */
@@ -79,6 +80,7 @@ public final class Vocabulary {
             "CarePlan",
             "CareTeam",
             "Goal",
+            "Consent",
             "Practitioner",
             "PractitionerRole",
             "Organization",

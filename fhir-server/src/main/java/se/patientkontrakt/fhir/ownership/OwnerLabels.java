@@ -15,8 +15,9 @@ import se.patientkontrakt.fhir.server.HookOrder;
 import se.patientkontrakt.fhir.server.StorageInterceptor;
 
 /**
- * Who owns a contract, its care team and its goals (Patientdatalagen): the care giver and care unit
- * of the commission that created it ({@link Owner}), labelled on every version. A care token's own
+ * Who owns a contract, its care team and its goals, and a patient's consent or block (samtycke,
+ * spärr), under Patientdatalagen: the care giver and care unit of the commission that created it
+ * ({@link Owner}), labelled on every version. A care token's own
  * labels are replaced by its commission's on create; an update keeps the owner the resource has,
  * whatever the client sends (a resource without one is adopted by the first commission that
  * changes it). A patient's change keeps the owner too. Only writes without a commission to go by

@@ -19,6 +19,7 @@ import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CareTeam;
+import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Goal;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Patient;
@@ -29,8 +30,10 @@ import se.patientkontrakt.fhir.contract.PatientsPart;
  * What one patient may see, worked out once per request: the patient themselves; the contracts
  * (CarePlans about them) that care has approved for them, in every version, as long as the
  * contract is approved now; the care teams and goals those contracts name, when they are the
- * patient's; the access-log entries about them; and the directory (who works where) and the
- * published definitions, which are no one's data. Nothing else, whatever the token's scopes.
+ * patient's; their consents and blocks (samtycke, spärr: Consents whose {@code patient} they are),
+ * which are decisions about them; the access-log entries about them; and the directory (who works
+ * where) and the published definitions, which are no one's data. Nothing else, whatever the
+ * token's scopes.
  *
  * <p>A contract that is not approved (a draft, or one whose approval was withdrawn) leaves no
  * trace: neither it nor a care team or goal that only it names is seen. The same rule gives the
@@ -53,10 +56,19 @@ final class PatientView {
     private final String patientId;
     private final Set<String> approvedPlans;
     private final Set<String> partsOfApprovedPlans;
+    private final DaoRegistry daoRegistry;
+
+    /** The patient's Consents, looked up only when a reference alone must be judged. */
+    private Set<String> consents;
 
     private PatientView(
-            FhirContext fhirContext, String patientId, Set<String> approvedPlans, Set<String> partsOfApprovedPlans) {
+            FhirContext fhirContext,
+            DaoRegistry daoRegistry,
+            String patientId,
+            Set<String> approvedPlans,
+            Set<String> partsOfApprovedPlans) {
         this.fhirContext = fhirContext;
+        this.daoRegistry = daoRegistry;
         this.patientId = patientId;
         this.approvedPlans = approvedPlans;
         this.partsOfApprovedPlans = partsOfApprovedPlans;
@@ -86,7 +98,7 @@ final class PatientView {
                 plan.getGoal().forEach(goal -> partOf(goal, "Goal").ifPresent(parts::add));
             }
         }
-        return new PatientView(fhirContext, patientId, Set.copyOf(approved), Set.copyOf(parts));
+        return new PatientView(fhirContext, daoRegistry, patientId, Set.copyOf(approved), Set.copyOf(parts));
     }
 
     String patientId() {
@@ -106,6 +118,7 @@ final class PatientView {
             case "CarePlan" -> approvedPlans.contains(key) && isAbout(((CarePlan) resource).getSubject());
             case "CareTeam" -> partsOfApprovedPlans.contains(key) && isAbout(((CareTeam) resource).getSubject());
             case "Goal" -> partsOfApprovedPlans.contains(key) && isAbout(((Goal) resource).getSubject());
+            case "Consent" -> isAbout(((Consent) resource).getPatient());
             case "AuditEvent" -> onlyAbout((AuditEvent) resource);
             default -> PUBLIC_TYPES.contains(type);
         };
@@ -126,8 +139,26 @@ final class PatientView {
             case "Patient" -> key.equals(patientReference());
             case "CarePlan" -> approvedPlans.contains(key);
             case "CareTeam", "Goal" -> partsOfApprovedPlans.contains(key);
+            case "Consent" -> consents().contains(key);
             default -> PUBLIC_TYPES.contains(type);
         };
+    }
+
+    /** The keys of the Consents about the patient, as stored now (searched once per request). */
+    private Set<String> consents() {
+        if (consents == null) {
+            SearchParameterMap about =
+                    SearchParameterMap.newSynchronous().add(Consent.SP_PATIENT, new ReferenceParam(patientReference()));
+            consents =
+                    daoRegistry
+                            .getResourceDao(Consent.class)
+                            .search(about, new SystemRequestDetails())
+                            .getAllResources()
+                            .stream()
+                            .map(resource -> key(resource.getIdElement()))
+                            .collect(Collectors.toUnmodifiableSet());
+        }
+        return consents;
     }
 
     /**
@@ -146,7 +177,7 @@ final class PatientView {
                 Optional.of(List.of(
                         new Parameter("_id", ids(partsOfApprovedPlans, type)),
                         new Parameter("subject", patientReference())));
-            case "AuditEvent" -> Optional.of(List.of(new Parameter("patient", patientReference())));
+            case "Consent", "AuditEvent" -> Optional.of(List.of(new Parameter("patient", patientReference())));
             default -> PUBLIC_TYPES.contains(type) ? Optional.of(List.of()) : Optional.empty();
         };
     }

@@ -395,6 +395,8 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
                     BoundaryWorld.SARA_CONTRACT,
                     BoundaryWorld.SARA_TEAM,
                     BoundaryWorld.SARA_GOAL,
+                    BoundaryWorld.SARA_CONSENT,
+                    world.theirConsentId,
                     world.draftId,
                     world.draftGoalId,
                     world.theirIds().get(world.theirIds().size() - 1))) {
@@ -640,6 +642,7 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
             case "CarePlan" -> id.equals(world.mine.contractId());
             case "CareTeam" -> id.equals(world.mine.teamId());
             case "Goal" -> world.mineGoals.contains(id);
+            case "Consent" -> id.equals(world.mineConsentId);
             case "AuditEvent" -> json((AuditEvent) resource).contains(world.mine.patientId());
             default -> false;
         };

@@ -8,15 +8,17 @@ import java.util.UUID;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Goal;
 import org.hl7.fhir.r4.model.Reference;
+import se.patientkontrakt.fhir.ConsentFixture;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
  * The data a patient boundary test runs against: the patient ("mine", with a contract approved for
- * them, and a second contract that is not, with a goal only that draft names), another patient
- * with an approved contract ("theirs"), and Sara from the examples. What the patient may not see
+ * them, and a second contract that is not, with a goal only that draft names, and a samtycke),
+ * another patient with an approved contract and a spärr ("theirs"), and Sara from the examples. What the patient may not see
  * leaves markers (ids, personnummer, names) that must never appear in an answer to them; every id
  * has a counterpart that does not exist, for answers that must not tell the two apart.
  */
@@ -27,6 +29,7 @@ final class BoundaryWorld {
     static final String SARA_CONTRACT = "CarePlan/sara-lindqvist-patientkontrakt";
     static final String SARA_TEAM = "CareTeam/sara-lindqvist-kontaktteam";
     static final String SARA_GOAL = "Goal/sara-lindqvist-vad-ar-viktigt";
+    static final String SARA_CONSENT = "Consent/sara-lindqvist-yttre-sparr";
     /** A role only Sara's care team names (psychiatry): who treats her is hers to tell. */
     static final String SARA_CARE_ROLE = "PractitionerRole/jonas-ahlgren-psykiatri-gavle";
 
@@ -37,6 +40,10 @@ final class BoundaryWorld {
     final ContractFixture theirs;
     final String draftId;
     final String draftGoalId;
+    /** The patient's samtycke, and the other patient's yttre spärr. */
+    final String mineConsentId;
+
+    final String theirConsentId;
     final String me;
     /** The goals the patient's approved contract names, as stored. */
     final List<String> mineGoals;
@@ -46,6 +53,8 @@ final class BoundaryWorld {
     private BoundaryWorld(
             ContractFixture mine, ContractFixture theirs, String draftId, String draftGoalId, List<String> mineGoals) {
         this.mine = mine;
+        this.mineConsentId = "Consent/samtycke-" + mine.suffix();
+        this.theirConsentId = "Consent/sparr-" + theirs.suffix();
         this.mineGoals = mineGoals;
         this.theirs = theirs;
         this.draftId = draftId;
@@ -89,7 +98,21 @@ final class BoundaryWorld {
         post(fhirContext, ehrToken, drafts);
         List<String> mineGoals =
                 stored.getGoal().stream().map(Reference::getReference).toList();
-        return new BoundaryWorld(mine, theirs, draftId, draftGoalId, mineGoals);
+        BoundaryWorld world = new BoundaryWorld(mine, theirs, draftId, draftGoalId, mineGoals);
+        Bundle consents = new Bundle().setType(Bundle.BundleType.TRANSACTION);
+        Consent samtycke = ConsentFixture.about(fhirContext, ConsentFixture.SAMTYCKE, mine.patientId());
+        samtycke.setId(world.mineConsentId);
+        Consent sparr = ConsentFixture.about(fhirContext, ConsentFixture.YTTRE_SPARR, theirs.patientId());
+        sparr.setId(world.theirConsentId);
+        for (Consent consent : List.of(samtycke, sparr)) {
+            consents.addEntry()
+                    .setResource(consent)
+                    .getRequest()
+                    .setMethod(Bundle.HTTPVerb.PUT)
+                    .setUrl(consent.getIdElement().getValue());
+        }
+        post(fhirContext, ehrToken, consents);
+        return world;
     }
 
     private static void post(FhirContext fhirContext, String token, Bundle transaction) {
@@ -129,6 +152,7 @@ final class BoundaryWorld {
                 theirs.personnummerValue(),
                 idPart(draftId),
                 idPart(draftGoalId),
+                idPart(theirConsentId),
                 "sara-lindqvist",
                 SARA_PERSONNUMMER,
                 "Lindqvist"));
