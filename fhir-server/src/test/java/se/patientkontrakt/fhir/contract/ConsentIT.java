@@ -121,9 +121,11 @@ class ConsentIT extends SecuredFhirIT {
 
         Response response = as(EHR).body(json(consent)).when().post("/Consent");
 
-        // HAPI refuses a reference to nothing before validation, as a bad request.
+        // HAPI refuses a reference to nothing before validation, as a bad request, naming the first
+        // reference it checks: the fixture names the patient as patient and as performer, and which
+        // comes first differs between H2 and PostgreSQL.
         response.then().statusCode(400);
-        assertThat(diagnostics(response)).contains(nobody, "Consent.patient");
+        assertThat(diagnostics(response)).contains(nobody).containsPattern("Consent\\.(patient|performer)");
         assertThat(consentsOf(nobody)).isZero();
     }
 
