@@ -22,9 +22,12 @@ final class ConformanceFolders {
 
     /**
      * Other organisations' published definitions (Inera's EHDS-TK, HL7 Sweden's base profiles),
-     * kept beside the repository and never copied into it; see the README there.
+     * kept beside the repository and never copied into it; see the README there. A clone elsewhere
+     * names their folder in the environment variable {@code PATIENTKONTRAKT_NATIONAL}.
      */
-    static final Path NATIONAL = ROOT.resolveSibling("shared").resolve("national");
+    static final Path NATIONAL = java.util.Optional.ofNullable(System.getenv("PATIENTKONTRAKT_NATIONAL"))
+            .map(Path::of)
+            .orElse(ROOT.resolveSibling("shared").resolve("national"));
 
     private ConformanceFolders() {}
 
