@@ -11,6 +11,10 @@ import ca.uhn.fhir.jpa.model.search.SearchStatusEnum;
 import ca.uhn.fhir.jpa.search.cache.ISearchCacheSvc;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.model.api.IQueryParameterType;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -72,7 +76,35 @@ public class StoredSearches {
         Map<String, Set<Set<String>>> parameters = new LinkedHashMap<>();
         search.getSearchParameterMap()
                 .ifPresent(map -> map.keySet().forEach(name -> parameters.put(name, tokens(map, name))));
+        if (parameters.isEmpty() && search.getSearchQueryString() != null) {
+            // HAPI keeps the parameter map only of a search it has not finished loading; the
+            // normalized query string it matches searches by is kept for every one.
+            parameters.putAll(fromQueryString(search.getSearchQueryString()));
+        }
         return new StoredSearch(history, Optional.ofNullable(search.getResourceType()), resourceId, parameters);
+    }
+
+    /**
+     * The parameters of HAPI's normalized query string ({@code ?a=x,y&a=z}: repeated names AND,
+     * unescaped commas OR), each value unescaped ({@code \,} {@code \|} {@code \$} {@code \\}).
+     */
+    static Map<String, Set<Set<String>>> fromQueryString(String stored) {
+        Map<String, Set<Set<String>>> parameters = new LinkedHashMap<>();
+        int query = stored.indexOf('?');
+        String[] parts = (query < 0 ? stored : stored.substring(query + 1)).split("&");
+        for (String part : parts) {
+            int equals = part.indexOf('=');
+            if (part.isEmpty() || equals < 0) {
+                continue;
+            }
+            String name = URLDecoder.decode(part.substring(0, equals), StandardCharsets.UTF_8);
+            String value = URLDecoder.decode(part.substring(equals + 1), StandardCharsets.UTF_8);
+            Set<String> or = Arrays.stream(value.split("(?<!\\\\),"))
+                    .map(v -> v.replaceAll("\\\\([,|$\\\\])", "$1"))
+                    .collect(Collectors.toSet());
+            parameters.computeIfAbsent(name, n -> new HashSet<>()).add(or);
+        }
+        return parameters;
     }
 
     private Set<Set<String>> tokens(SearchParameterMap map, String name) {
