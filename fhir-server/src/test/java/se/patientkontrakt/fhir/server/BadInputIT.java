@@ -76,6 +76,19 @@ class BadInputIT extends FhirIT {
         assertNothingChanged();
     }
 
+    /** A placeholder reference (urn:uuid) means something only inside a transaction Bundle. */
+    @Test
+    void aPlaceholderReferenceOutsideATransactionIs400() {
+        Patient changed = read("/Patient/" + existingId, Patient.class);
+        changed.getManagingOrganization().setReference("urn:uuid:a1238909-b968-570e-84b4-4c85b5412097");
+
+        Response response = fhir(changed).when().put("/Patient/" + existingId);
+
+        response.then().statusCode(400);
+        assertThat(assertCleanOutcome(response)).contains("urn:uuid:a1238909", "Patient.managingOrganization");
+        assertNothingChanged();
+    }
+
     @Test
     void unknownElementIs400() {
         String body =
