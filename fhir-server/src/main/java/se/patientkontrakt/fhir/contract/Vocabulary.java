@@ -61,6 +61,9 @@ public final class Vocabulary {
 
     public static final String OWNER_CARE_UNIT = codeSystem("pk-owner-care-unit");
 
+    /** The kinds of Consent: samtycke, inre spärr, yttre spärr ({@code pk-consent}). */
+    public static final String CONSENT_CATEGORY = codeSystem("pk-consent-category");
+
     /**
      * What a care user declared for a request under PDL (a care relationship, emergency access):
      * the access log's purpose of event and tag.

@@ -67,7 +67,13 @@ class ProvenanceRecorder implements StorageInterceptor {
     }
 
     /** One activity of one caller: a kind of change, the custodian, and what was changed. */
-    private record Activity(String code, Optional<String> custodian) {}
+    /**
+     * One kind of change in a transaction: its code, the care giver it is recorded under, and whose
+     * record the Provenance is (owner labels: the owner of what changed, else the writer's
+     * commission), so that a care unit finds by search ({@code _security}) the record of every
+     * change to what it owns, whoever made it.
+     */
+    private record Activity(String code, Optional<String> custodian, Optional<Owner> owner) {}
 
     @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED, order = HookOrder.EFFECTS + 20)
     void created(IBaseResource resource, RequestDetails request, TransactionDetails transaction) {
@@ -110,7 +116,10 @@ class ProvenanceRecorder implements StorageInterceptor {
         if (RECORDS.contains(type) || token.isEmpty()) {
             return;
         }
-        Activity activity = new Activity(code, custodian(token.get(), resource));
+        Activity activity = new Activity(
+                code,
+                custodian(token.get(), resource),
+                Owner.of(resource).or(() -> token.get().commission().map(c -> new Owner(c.careGiver(), c.unit()))));
         Reference target =
                 new Reference(type + "/" + resource.getIdElement().getIdPart() + "/_history/" + version(resource));
         if (transaction != null && transaction.isFhirTransaction()) {
@@ -138,6 +147,7 @@ class ProvenanceRecorder implements StorageInterceptor {
         provenance.setTarget(targets);
         provenance.setRecorded(when == null ? new Date() : when);
         provenance.getActivity().addCoding(new Coding(ACTIVITY, activity.code(), null));
+        activity.owner().ifPresent(owner -> owner.labelOnto(provenance));
         activity.custodian()
                 .ifPresent(careGiver -> agent(provenance, "custodian").setWho(hsaId(careGiver)));
         Optional<Commission> commission = token.commission();

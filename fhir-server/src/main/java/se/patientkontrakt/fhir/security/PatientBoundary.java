@@ -68,6 +68,10 @@ import se.patientkontrakt.fhir.server.RestInterceptor;
  *       404 like one that never existed, so the answer does not tell a patient that it once did.
  * </ol>
  *
+ * <p>A care token under Patientdatalagen (a care user's or one care giver's system's) is held the
+ * same way, at the same four places, to what {@link CareView} lets it see ({@link PdlRule}): the
+ * guard asks a {@link BoundaryView}, and the patient's and care's views answer alike.
+ *
  * <p>Rules on what a patient may write are {@link PatientOwnedChangesInterceptor}'s and
  * {@link ScopeInteractionInterceptor}'s; Subscriptions are {@code subscription/}'s.
  */
@@ -78,20 +82,20 @@ class PatientBoundary implements RestInterceptor {
 
     private static final Logger log = LoggerFactory.getLogger(PatientBoundary.class);
 
-    /** Search parameters a patient may not use: they reach across resources. */
-    private static final Set<String> CROSSING = Set.of("_has", "_filter", "_list", "_query", "_content", "_text");
-
     private static final String HISTORY_PAGE = PatientBoundary.class.getName() + ".historyPage";
     private static final String WITHHELD_MATCHES = PatientBoundary.class.getName() + ".withheldMatches";
 
     private final FhirContext fhirContext;
     private final DaoRegistry daoRegistry;
     private final StoredSearches storedSearches;
+    private final PdlProperties pdl;
 
-    PatientBoundary(FhirContext fhirContext, DaoRegistry daoRegistry, StoredSearches storedSearches) {
+    PatientBoundary(
+            FhirContext fhirContext, DaoRegistry daoRegistry, StoredSearches storedSearches, PdlProperties pdl) {
         this.fhirContext = fhirContext;
         this.daoRegistry = daoRegistry;
         this.storedSearches = storedSearches;
+        this.pdl = pdl;
     }
 
     @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED, order = HookOrder.ACCESS + 10)
@@ -101,17 +105,22 @@ class PatientBoundary implements RestInterceptor {
             return; // refused by the authorization rules
         }
         RestOperationTypeEnum operation = request.getRestOperationType();
-        requireReadForConditions(token.get(), request.getResourceName(), isConditional(request, operation));
-        if (!token.get().patientToken()) {
+        requireReadForConditions(
+                token.get(),
+                request.getResourceName(),
+                isConditional(request, operation),
+                careView(request, token.get()));
+        Optional<BoundaryView> found = view(request, token.get());
+        if (found.isEmpty()) {
             return;
         }
-        PatientView view = view(request, token.get());
+        BoundaryView view = found.get();
         switch (operation) {
             case SEARCH_TYPE ->
                 request.setParameters(narrowed(view, request.getResourceName(), request.getParameters()));
-            case SEARCH_SYSTEM -> throw forbidden("A patient token searches one resource type at a time");
+            case SEARCH_SYSTEM -> throw forbidden(view.who() + " searches one resource type at a time");
             case HISTORY_TYPE, HISTORY_SYSTEM ->
-                throw forbidden("A patient token reads the history of one resource at a time");
+                throw forbidden(view.who() + " reads the history of one resource at a time");
             case GET_PAGE -> checkPage(view, request);
             default -> {
                 // Reads, writes and operations: what they show and store is checked below and by
@@ -138,15 +147,16 @@ class PatientBoundary implements RestInterceptor {
             UrlUtil.UrlParts parts = UrlUtil.parseUrl(url);
             boolean conditional = entry.getRequest().hasIfNoneExist()
                     || (method != HTTPVerb.GET && method != HTTPVerb.POST && url.contains("?"));
-            requireReadForConditions(token.get(), parts.getResourceType(), conditional);
-            if (token.get().patientToken()) {
-                checkEntry(view(request, token.get()), entry, method, url, parts);
+            requireReadForConditions(token.get(), parts.getResourceType(), conditional, careView(request, token.get()));
+            Optional<BoundaryView> view = view(request, token.get());
+            if (view.isPresent()) {
+                checkEntry(view.get(), entry, method, url, parts);
             }
         }
     }
 
     private void checkEntry(
-            PatientView view, BundleEntryComponent entry, HTTPVerb method, String url, UrlUtil.UrlParts parts) {
+            BoundaryView view, BundleEntryComponent entry, HTTPVerb method, String url, UrlUtil.UrlParts parts) {
         if (method == null) {
             return; // HAPI refuses an entry without a method
         }
@@ -154,10 +164,10 @@ class PatientBoundary implements RestInterceptor {
             case GET -> {
                 String[] path = url.split("\\?", 2)[0].split("/");
                 if (parts.getResourceType() == null || path[0].isEmpty() || path[0].startsWith("_")) {
-                    throw forbidden("A patient token reads one resource type at a time, also in a batch");
+                    throw forbidden(view.who() + " reads one resource type at a time, also in a batch");
                 }
                 if (path.length > 1 && path[1].equals("_history")) {
-                    throw forbidden("A patient token reads the history of one resource at a time");
+                    throw forbidden(view.who() + " reads the history of one resource at a time");
                 }
                 if (parts.getResourceId() == null && parts.getVersionId() == null) {
                     Map<String, String[]> params = UrlUtil.parseQueryString(parts.getParams());
@@ -166,7 +176,11 @@ class PatientBoundary implements RestInterceptor {
                                     + queryString(narrowed(view, parts.getResourceType(), params)));
                 }
             }
-            case POST, DELETE, HEAD -> throw forbidden("A patient token creates and deletes nothing");
+            case POST, DELETE, HEAD -> {
+                if (view instanceof PatientView) {
+                    throw forbidden("A patient token creates and deletes nothing");
+                }
+            }
             default -> {
                 // PUT and PATCH: the write rules decide.
             }
@@ -174,12 +188,12 @@ class PatientBoundary implements RestInterceptor {
     }
 
     @Hook(value = Pointcut.STORAGE_PRESHOW_RESOURCES, order = HookOrder.ACCESS + 10)
-    void withholdWhatThePatientMayNotSee(IPreResourceShowDetails details, RequestDetails request) {
-        Optional<AccessToken> token = AccessToken.of(request);
-        if (token.isEmpty() || !token.get().patientToken()) {
+    void withholdWhatTheTokenMayNotSee(IPreResourceShowDetails details, RequestDetails request) {
+        Optional<BoundaryView> found = AccessToken.of(request).flatMap(token -> view(request, token));
+        if (found.isEmpty()) {
             return;
         }
-        PatientView view = view(request, token.get());
+        BoundaryView view = found.get();
         RestOperationTypeEnum operation = request.getRestOperationType();
         // A read answers 404; a history page cannot leave a gap (HAPI's history paging does not
         // skip one), so it fails as a whole, as a read of the resource would.
@@ -198,8 +212,8 @@ class PatientBoundary implements RestInterceptor {
                 }
                 details.setResource(i, null);
                 request.getUserData().merge(WITHHELD_MATCHES, 1, (a, b) -> (Integer) a + (Integer) b);
-            } else if (resource instanceof AuditEvent event) {
-                details.setResource(i, AccessLogForPatients.redact(event, view));
+            } else if (resource instanceof AuditEvent event && view instanceof PatientView patientView) {
+                details.setResource(i, AccessLogForPatients.redact(event, patientView));
             }
         }
     }
@@ -209,35 +223,33 @@ class PatientBoundary implements RestInterceptor {
      * (404), before any rule says what the patient may not do to it, which would tell it is there.
      */
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = HookOrder.ACCESS + 5)
-    void changeOnlyWhatThePatientSees(IBaseResource previous, IBaseResource updated, RequestDetails request) {
+    void changeOnlyWhatTheTokenSees(IBaseResource previous, IBaseResource updated, RequestDetails request) {
         refuseUnseen(previous, request);
     }
 
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED, order = HookOrder.ACCESS + 5)
-    void deleteOnlyWhatThePatientSees(IBaseResource resource, RequestDetails request) {
+    void deleteOnlyWhatTheTokenSees(IBaseResource resource, RequestDetails request) {
         refuseUnseen(resource, request);
     }
 
     private void refuseUnseen(IBaseResource stored, RequestDetails request) {
-        Optional<AccessToken> token = AccessToken.of(request);
-        if (token.isPresent()
-                && token.get().patientToken()
-                && !view(request, token.get()).mayRead(stored)) {
+        Optional<BoundaryView> view = AccessToken.of(request).flatMap(token -> view(request, token));
+        if (view.isPresent() && !view.get().mayRead(stored)) {
             throw notFound(stored.getIdElement());
         }
     }
 
     @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = HookOrder.ACCESS + 10)
     void checkWhatLeaves(RequestDetails request, ResponseDetails response) {
-        Optional<AccessToken> token = AccessToken.of(request);
-        if (token.isEmpty() || !token.get().patientToken() || response.getResponseResource() == null) {
+        Optional<BoundaryView> found = AccessToken.of(request).flatMap(token -> view(request, token));
+        if (found.isEmpty() || response.getResponseResource() == null) {
             return;
         }
-        PatientView view = view(request, token.get());
+        BoundaryView view = found.get();
         Optional<String> foreign = foreign(response.getResponseResource(), view);
         if (foreign.isPresent()) {
             log.error(
-                    "Withheld a response to {} {}: it held {}, which the patient may not see; a rule upstream"
+                    "Withheld a response to {} {}: it held {}, which the token may not see; a rule upstream"
                             + " missed it",
                     request.getRequestType(),
                     request.getCompleteUrl(),
@@ -246,11 +258,18 @@ class PatientBoundary implements RestInterceptor {
         }
         if (response.getResponseResource() instanceof Bundle bundle
                 && bundle.getType() == Bundle.BundleType.SEARCHSET
-                && request.getUserData().containsKey(WITHHELD_MATCHES)
+                && (request.getUserData().containsKey(WITHHELD_MATCHES)
+                        || (view instanceof CareView care && care.weighedOneByOne()))
                 && bundle.hasTotal()) {
             // Only includes are ever withheld from a narrowed search; should a match be, its total
             // would count what the patient may not see.
             bundle.setTotalElement(null);
+        }
+        if (view instanceof CareView care
+                && care.sawBlocked()
+                && response.getResponseResource() instanceof Bundle bundle
+                && bundle.getType() == Bundle.BundleType.SEARCHSET) {
+            bundle.addEntry(BlockedInformation.entry());
         }
     }
 
@@ -265,7 +284,7 @@ class PatientBoundary implements RestInterceptor {
     }
 
     /** The first resource or reference in the response that the patient may not see, if any. */
-    private Optional<String> foreign(IBaseResource resource, PatientView view) {
+    private Optional<String> foreign(IBaseResource resource, BoundaryView view) {
         if (resource instanceof Bundle bundle) {
             for (BundleEntryComponent entry : bundle.getEntry()) {
                 if (entry.hasResource()) {
@@ -307,7 +326,7 @@ class PatientBoundary implements RestInterceptor {
      * A page of a stored search: only of a search narrowed for this patient as it would be now, or
      * the history of a resource the patient may see; anything else answers as an unknown page does.
      */
-    private void checkPage(PatientView view, RequestDetails request) {
+    private void checkPage(BoundaryView view, RequestDetails request) {
         String[] ids = request.getParameters().get(Constants.PARAM_PAGINGACTION);
         String uuid = ids == null || ids.length == 0 ? "" : ids[0];
         Optional<StoredSearches.StoredSearch> search = storedSearches.find(uuid);
@@ -322,38 +341,39 @@ class PatientBoundary implements RestInterceptor {
         }
     }
 
-    private static boolean historyOfVisible(PatientView view, StoredSearches.StoredSearch search) {
+    private static boolean historyOfVisible(BoundaryView view, StoredSearches.StoredSearch search) {
         return search.resourceType().isPresent()
                 && search.resourceId().isPresent()
                 && view.mayKnowOf(new IdType(
                         search.resourceType().get(), search.resourceId().get()));
     }
 
-    private static boolean narrowedFor(PatientView view, StoredSearches.StoredSearch search) {
+    private boolean narrowedFor(BoundaryView view, StoredSearches.StoredSearch search) {
         if (search.resourceType().isEmpty()) {
             return false;
         }
-        Optional<List<PatientView.Parameter>> narrowing =
-                view.narrowing(search.resourceType().get());
+        Optional<List<BoundaryView.Parameter>> narrowing =
+                view.narrowing(search.resourceType().get(), asParameters(search));
         return narrowing.isPresent()
                 && narrowing.get().stream().allMatch(parameter -> search.parameters()
                         .getOrDefault(parameter.name(), Set.of())
                         .contains(Set.of(parameter.value().split(","))));
     }
 
-    /** The client's parameters ANDed with the patient's narrowing; crossing parameters refused. */
-    private static Map<String, String[]> narrowed(PatientView view, String type, Map<String, String[]> params) {
+    /** The client's parameters ANDed with the view's narrowing; crossing parameters refused. */
+    private static Map<String, String[]> narrowed(BoundaryView view, String type, Map<String, String[]> params) {
         for (String name : params.keySet()) {
-            String base = name.split(":", 2)[0];
-            if (CROSSING.contains(base) || base.startsWith("_has") || name.contains(".")) {
-                throw forbidden("Search parameter '" + name + "' reaches across resources; a patient token may not"
-                        + " use _has, chained parameters or " + CROSSING);
-            }
+            view.refusesParameter(name).ifPresent(why -> {
+                throw forbidden(why);
+            });
         }
-        List<PatientView.Parameter> narrowing =
-                view.narrowing(type).orElseThrow(() -> forbidden("A patient token may not search " + type));
+        List<BoundaryView.Parameter> narrowing = view.narrowing(type, params)
+                .orElseThrow(() -> forbidden(view.who() + " may not search " + type
+                        + (view instanceof CareView
+                                ? " across patients: name one patient (patient=Patient/{id})"
+                                : "")));
         Map<String, String[]> result = new LinkedHashMap<>(params);
-        for (PatientView.Parameter parameter : narrowing) {
+        for (BoundaryView.Parameter parameter : narrowing) {
             String[] existing = result.getOrDefault(parameter.name(), new String[0]);
             if (Arrays.asList(existing).contains(parameter.value())) {
                 // The client asked for exactly the narrowing already (AuditEvent?patient=<self>): a
@@ -382,9 +402,14 @@ class PatientBoundary implements RestInterceptor {
      * {@code Location}, or a refusal because several matched) whatever the caller may read: it
      * needs the right to read the type, and a patient token makes none.
      */
-    private static void requireReadForConditions(AccessToken token, String type, boolean conditional) {
+    private static void requireReadForConditions(
+            AccessToken token, String type, boolean conditional, Optional<CareView> care) {
         if (!conditional) {
             return;
+        }
+        if (care.isPresent() && CareView.holdsPatientData(type)) {
+            throw forbidden("A care token under Patientdatalagen makes no conditional requests on " + type
+                    + ": what they match could be data the token may not read");
         }
         if (token.patientToken()) {
             throw forbidden("A patient token makes no conditional requests (If-None-Exist, or a search in place of"
@@ -408,11 +433,28 @@ class PatientBoundary implements RestInterceptor {
         return false;
     }
 
-    private PatientView view(RequestDetails request, AccessToken token) {
-        String patient = token.patient()
-                .map(IIdType::getIdPart)
-                .orElseThrow(() -> forbidden("A patient token must name its patient"));
-        return PatientView.of(request, patient, fhirContext, daoRegistry);
+    /** The view that holds the token: a patient's, or a care token's under PDL; none for others. */
+    private Optional<BoundaryView> view(RequestDetails request, AccessToken token) {
+        if (token.patientToken()) {
+            String patient = token.patient()
+                    .map(IIdType::getIdPart)
+                    .orElseThrow(() -> forbidden("A patient token must name its patient"));
+            return Optional.of(PatientView.of(request, patient, fhirContext, daoRegistry));
+        }
+        return careView(request, token).map(BoundaryView.class::cast);
+    }
+
+    private Optional<CareView> careView(RequestDetails request, AccessToken token) {
+        return CareView.of(request, token, pdl, fhirContext, daoRegistry);
+    }
+
+    /** A stored search's parameters as a request would carry them (each AND term's ORs joined). */
+    private static Map<String, String[]> asParameters(StoredSearches.StoredSearch search) {
+        Map<String, String[]> params = new LinkedHashMap<>();
+        search.parameters()
+                .forEach((name, and) -> params.put(
+                        name, and.stream().map(or -> String.join(",", or)).toArray(String[]::new)));
+        return params;
     }
 
     /** The answer HAPI gives for an id it does not know, word for word. */

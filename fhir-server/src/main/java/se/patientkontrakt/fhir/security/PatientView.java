@@ -9,6 +9,7 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -39,7 +40,7 @@ import se.patientkontrakt.fhir.contract.PatientsPart;
  * trace: neither it nor a care team or goal that only it names is seen. The same rule gives the
  * search narrowing ({@link #narrowing}), so that what a search counts is what it shows.
  */
-final class PatientView {
+final class PatientView implements BoundaryView {
 
     /** Types anyone with a token may read: who works where, and the definitions. */
     static final Set<String> PUBLIC_TYPES = Stream.concat(
@@ -110,7 +111,8 @@ final class PatientView {
     }
 
     /** Whether the patient may see this resource (this version of it). */
-    boolean mayRead(IBaseResource resource) {
+    @Override
+    public boolean mayRead(IBaseResource resource) {
         String type = fhirContext.getResourceType(resource);
         String key = key(resource.getIdElement());
         return switch (type) {
@@ -129,7 +131,8 @@ final class PatientView {
      * server without the resource (a {@code Location}, a Bundle entry's response). AuditEvents and
      * types the patient never sees answer no.
      */
-    boolean mayKnowOf(IIdType id) {
+    @Override
+    public boolean mayKnowOf(IIdType id) {
         String type = id.getResourceType();
         String key = key(id);
         if (type == null) {
@@ -182,8 +185,29 @@ final class PatientView {
         };
     }
 
-    /** One search parameter with one value (an OR list where it has commas). */
-    record Parameter(String name, String value) {}
+    @Override
+    public Optional<List<Parameter>> narrowing(String type, Map<String, String[]> params) {
+        return narrowing(type);
+    }
+
+    @Override
+    public String who() {
+        return "A patient token";
+    }
+
+    /** Search parameters a patient may not use: they reach across resources. */
+    private static final Set<String> CROSSING = Set.of("_has", "_filter", "_list", "_query", "_content", "_text");
+
+    @Override
+    public Optional<String> refusesParameter(String name) {
+        String base = name.split(":", 2)[0];
+        if (CROSSING.contains(base) || base.startsWith("_has") || name.contains(".")) {
+            return Optional.of("Search parameter '" + name + "' reaches across resources; a patient token may not"
+                    + " use _has, chained parameters or "
+                    + CROSSING.stream().sorted().toList());
+        }
+        return Optional.empty();
+    }
 
     private boolean isAbout(Reference subject) {
         return subject != null && patientReference().equals(key(subject.getReferenceElement()));

@@ -26,6 +26,8 @@ import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.contract.Vocabulary;
 import se.patientkontrakt.fhir.security.AccessControlEnabled;
 import se.patientkontrakt.fhir.security.AccessToken;
+import se.patientkontrakt.fhir.security.PdlCriteria;
+import se.patientkontrakt.fhir.security.PdlProperties;
 import se.patientkontrakt.fhir.server.HookOrder;
 import se.patientkontrakt.fhir.server.RestInterceptor;
 
@@ -46,6 +48,12 @@ import se.patientkontrakt.fhir.server.RestInterceptor;
 class SubscriptionAccessInterceptor implements RestInterceptor {
 
     private static final String SUBSCRIPTION = "Subscription";
+
+    private final PdlProperties pdl;
+
+    SubscriptionAccessInterceptor(PdlProperties pdl) {
+        this.pdl = pdl;
+    }
 
     @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED, order = HookOrder.ACCESS + 20)
     void searchOwnSubscriptionsOnly(RequestDetails request) {
@@ -110,7 +118,7 @@ class SubscriptionAccessInterceptor implements RestInterceptor {
         }
     }
 
-    private static void requireReadOfWhatItWatches(Subscription subscription, AccessToken token) {
+    private void requireReadOfWhatItWatches(Subscription subscription, AccessToken token) {
         String criteria = subscription.getCriteria() == null ? "" : subscription.getCriteria();
         String type = criteria.split("[?/]", 2)[0];
         if (token.patientToken() || type.isBlank() || !token.mayRead(type)) {
@@ -118,6 +126,9 @@ class SubscriptionAccessInterceptor implements RestInterceptor {
                     + " needs a token that may read " + (type.isBlank() ? "what it watches" : type)
                     + ": every notification is a read");
         }
+        PdlCriteria.problem(token, pdl, criteria).ifPresent(problem -> {
+            throw new ForbiddenOperationException(problem);
+        });
     }
 
     private static void stamp(Subscription subscription, AccessToken token) {

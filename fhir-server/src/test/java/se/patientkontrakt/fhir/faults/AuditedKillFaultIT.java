@@ -43,7 +43,8 @@ class AuditedKillFaultIT {
                 "--patientkontrakt.data-dir=" + dataDir.toAbsolutePath(),
                 "--spring.security.oauth2.resourceserver.jwt.issuer-uri=" + TestTokens.ISSUER,
                 "--spring.security.oauth2.resourceserver.jwt.audiences=" + TestTokens.AUDIENCE,
-                "--spring.security.oauth2.resourceserver.jwt.public-key-location=file:" + publicKey);
+                "--spring.security.oauth2.resourceserver.jwt.public-key-location=file:" + publicKey,
+                "--patientkontrakt.pdl.region-wide-clients=" + LOG_FOLLOW_UP);
         ConcurrentLinkedQueue<Done> writes = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Done> reads = new ConcurrentLinkedQueue<>();
         AtomicBoolean killed = new AtomicBoolean();
@@ -89,7 +90,10 @@ class AuditedKillFaultIT {
         assertThat(writes).hasSizeGreaterThanOrEqualTo(ACKNOWLEDGED_OF_EACH_BEFORE_KILL);
         assertThat(reads).hasSizeGreaterThanOrEqualTo(ACKNOWLEDGED_OF_EACH_BEFORE_KILL);
         try (ServerProcess restarted = ServerProcess.start("audited-kill-2", arguments)) {
-            FhirHttp auditor = new FhirHttp(restarted.baseUrl(), TestTokens.system("system/*.read"));
+            // The region's log follow-up reads every care giver's access log (Patientdatalagen).
+            FhirHttp auditor = new FhirHttp(restarted.baseUrl(), TestTokens.token(c -> c.subject("log-follow-up")
+                    .claim("azp", LOG_FOLLOW_UP)
+                    .claim("scope", "system/*.read")));
             for (Done write : writes) {
                 assertThat(auditor.readBack(write.contract()))
                         .as("an acknowledged contract write is stored")
@@ -108,6 +112,8 @@ class AuditedKillFaultIT {
                     writes.size(), reads.size());
         }
     }
+
+    private static final String LOG_FOLLOW_UP = "region-log-follow-up";
 
     /** The request was answered 2xx; a request cut off by the kill was not acknowledged. */
     private static boolean answered(HttpResponse<String> response) {

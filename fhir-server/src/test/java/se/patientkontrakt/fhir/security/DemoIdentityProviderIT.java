@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -34,6 +35,7 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CareTeam;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Practitioner;
 import org.hl7.fhir.r4.model.PractitionerRole;
@@ -189,16 +191,20 @@ class DemoIdentityProviderIT extends FhirIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("personas")
     void everyPersonasTokenIsAccepted(Persona persona) {
-        as(tokenFor(persona)).when().get("/CarePlan?_summary=count").then().statusCode(200);
+        as(tokenFor(persona)).when().get("/CarePlan?_count=1").then().statusCode(200);
     }
 
-    /** Göran is 404 outside his own data (PatientBoundary); care reads every patient's contract. */
+    /**
+     * Göran is 404 outside his own data; Maria owns it (Vårdcentralen Nybro); Fatima's unit (Nybro
+     * kommun) takes part and Esther consented to it (samtycke); Erik's unit takes no part in
+     * Esther's care (Patientdatalagen, {@code CareView}); the region's follow-up reads region-wide.
+     */
     @ParameterizedTest(name = "{0}: {1}")
     @CsvSource({
         "goran-karlsson, 404",
         "maria-lind, 200",
         "fatima-hassan, 200",
-        "erik-holm, 200",
+        "erik-holm, 404",
         "region-follow-up, 200",
         "cosmic-ehr-vcny, 200"
     })
@@ -207,22 +213,72 @@ class DemoIdentityProviderIT extends FhirIT {
     }
 
     /**
-     * Erik Holm (Ortopedkliniken) is Göran's fast vårdkontakt and not in Esther's contact team, yet
-     * reads her contract: the server does not check care relationships (vårdrelation) yet
-     * (docs/access.md, "Not yet"; docs/demo.md says so). When it does, this test must change.
+     * Erik Holm (Ortopedkliniken) is Göran's fast vårdkontakt and not in Esther's contact team: he
+     * reads Göran's contract, not Esther's, until he declares a care relationship for the request.
      */
     @Test
-    void careRelationshipsAreNotYetEnforced() {
+    void aCareRelationshipIsNeededAndMayBeDeclared() {
         String erik = tokenFor(persona("erik-holm"));
         String role = persona("erik-holm").claim("fhirUser").orElseThrow();
-        CareTeam esthersTeam = read(erik, "CareTeam/esther-andersson-kontaktteam", CareTeam.class);
         CareTeam goransTeam = read(erik, "CareTeam/goran-karlsson-kontaktteam", CareTeam.class);
-        assertThat(esthersTeam.getParticipant())
-                .noneMatch(p -> p.getMember().getReference().equals(role));
         assertThat(goransTeam.getParticipant())
                 .anyMatch(p -> p.getMember().getReference().equals(role));
 
-        as(erik).when().get("/" + ESTHER).then().statusCode(200);
+        as(erik).when().get("/CareTeam/esther-andersson-kontaktteam").then().statusCode(404);
+        as(erik).when().get("/" + ESTHER).then().statusCode(404);
+        CareTeam esthersTeam = parse(
+                as(erik).header(PdlDeclaration.CARE_RELATIONSHIP_HEADER, "Esther är inlagd för en höftfraktur")
+                        .when()
+                        .get("/CareTeam/esther-andersson-kontaktteam")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .response(),
+                CareTeam.class);
+        assertThat(esthersTeam.getParticipant())
+                .noneMatch(p -> p.getMember().getReference().equals(role));
+    }
+
+    /** The README's table "Who sees what", row by row. */
+    @ParameterizedTest(name = "{0} {1} reads {2}: {3}")
+    @CsvSource({
+        "maria-lind, , CarePlan/esther-andersson-patientkontrakt, 200",
+        "maria-lind, , CarePlan/goran-karlsson-patientkontrakt, 404",
+        "maria-lind, PDL-Care-Relationship, CarePlan/goran-karlsson-patientkontrakt, 200",
+        "fatima-hassan, , CarePlan/esther-andersson-patientkontrakt, 200",
+        "fatima-hassan, , CarePlan/goran-karlsson-patientkontrakt, 404",
+        "erik-holm, , CarePlan/esther-andersson-patientkontrakt, 404",
+        "cosmic-ehr-vcny, , CarePlan/goran-karlsson-patientkontrakt, 200",
+        "region-follow-up, , CarePlan/sara-lindqvist-patientkontrakt, 200"
+    })
+    void whoSeesWhat(String name, String header, String path, int status) {
+        RequestSpecification request = as(tokenFor(persona(name)));
+        if (header != null) {
+            request.header(header, "Patienten söker för nya besvär idag");
+        }
+        request.when().get("/" + path).then().statusCode(status);
+    }
+
+    @Test
+    void aSpärrHoldsEvenInAnEmergencyAndTheAnswerSaysSo() {
+        Bundle saras = parse(
+                as(tokenFor(persona("erik-holm")))
+                        .header(PdlDeclaration.EMERGENCY_ACCESS_HEADER, "Sara är medvetslös på akuten")
+                        .when()
+                        .get("/CarePlan?subject=Patient/sara-lindqvist")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .response(),
+                Bundle.class);
+        assertThat(ids(saras, Bundle.SearchEntryMode.MATCH)).isEmpty();
+        assertThat(saras.getEntry())
+                .filteredOn(e -> e.getSearch().getMode() == Bundle.SearchEntryMode.OUTCOME)
+                .extracting(e ->
+                        ((OperationOutcome) e.getResource()).getIssueFirstRep().getDiagnostics())
+                .singleElement()
+                .asString()
+                .startsWith("Spärrad information finns");
     }
 
     @Test
@@ -282,14 +338,20 @@ class DemoIdentityProviderIT extends FhirIT {
                                 persona.claim("healthCareProviderHsaId").orElseThrow()));
     }
 
-    /** A change to a contract Vårdcentralen Nybro's EHR wrote: every care commission may; the Provenance names it. */
+    /**
+     * A change to a contract an EHR of Region Kalmar wrote, by each commission of Region Kalmar (a
+     * person declaring a care relationship): the Provenance names it.
+     */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("careWithACommission")
+    @MethodSource("careOfRegionKalmar")
     void aChangeUnderACarePersonasCommissionLeavesAProvenanceNamingIt(Persona persona) {
         ContractFixture contract = storedContract();
 
-        as(tokenFor(persona))
-                .contentType("application/json-patch+json")
+        RequestSpecification request = as(tokenFor(persona));
+        if (persona.person()) {
+            request.header(PdlDeclaration.CARE_RELATIONSHIP_HEADER, "Kontraktet ska uppdateras efter besöket");
+        }
+        request.contentType("application/json-patch+json")
                 .body("[{\"op\":\"replace\",\"path\":\"/title\",\"value\":\"Ändrat av " + persona.name() + "\"}]")
                 .when()
                 .patch("/" + contract.contractId())
@@ -308,6 +370,11 @@ class DemoIdentityProviderIT extends FhirIT {
             assertThat(change.getReasonFirstRep().getText())
                     .isEqualTo(persona.claim("commissionPurpose").get());
         }
+    }
+
+    static Stream<Persona> careOfRegionKalmar() {
+        return careWithACommission().filter(persona -> persona.claim("healthCareProviderHsaId")
+                .equals(Optional.of(TestTokens.REGION_KALMAR)));
     }
 
     @Test
@@ -360,7 +427,7 @@ class DemoIdentityProviderIT extends FhirIT {
         assertThat(accessToken.path("sub").asText()).isEqualTo("hsa-SE2321000073-P4ML");
         assertThat(accessToken.path("azp").asText()).isEqualTo(PAGES);
         assertThat(accessToken.path("aud").toString()).contains("patientkontrakt-fhir");
-        as(token).when().get("/CarePlan?_summary=count").then().statusCode(200);
+        as(token).when().get("/CarePlan?_count=1").then().statusCode(200);
     }
 
     @Test

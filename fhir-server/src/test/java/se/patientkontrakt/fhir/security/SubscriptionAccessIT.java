@@ -114,15 +114,20 @@ class SubscriptionAccessIT extends SecuredFhirIT {
 
         CarePlan changed = parse(
                 as(EHR).when().get("/" + contract.contractId()).then().extract().response(), CarePlan.class);
-        changed.setDescription("Ändrad för att utlösa en notifiering");
-        as(EHR).body(json(changed))
-                .when()
-                .put("/" + contract.contractId())
-                .then()
-                .statusCode(200);
-
-        await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(60)).until(() -> receiver.requests().stream()
-                .anyMatch(r -> r.path().startsWith("/portal/CarePlan/")));
+        // The Subscription is ACTIVE in the database a moment before the matcher has it registered:
+        // a change in between is not matched, so the change is made again until one is delivered.
+        await().dontCatchUncaughtExceptions()
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(3))
+                .until(() -> {
+                    changed.setDescription("Ändrad för att utlösa en notifiering " + System.nanoTime());
+                    as(EHR).body(json(changed))
+                            .when()
+                            .put("/" + contract.contractId())
+                            .then()
+                            .statusCode(200);
+                    return receiver.requests().stream().anyMatch(r -> r.path().startsWith("/portal/CarePlan/"));
+                });
         List<AuditEvent> exports = await().dontCatchUncaughtExceptions()
                 .atMost(Duration.ofSeconds(30))
                 .until(
