@@ -3,6 +3,7 @@ package se.patientkontrakt.fhir.security;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
@@ -136,7 +137,7 @@ final class CareView implements BoundaryView {
 
     /** Whether the type is patient data the rule weighs (not the Patient, whom all care reads). */
     static boolean holdsPatientData(String type) {
-        return OWNED.contains(type) || ABOUT_A_PATIENT.contains(type);
+        return type != null && (OWNED.contains(type) || ABOUT_A_PATIENT.contains(type));
     }
 
     @Override
@@ -178,6 +179,33 @@ final class CareView implements BoundaryView {
             return true;
         }
         return read(new IdType(type, id.getIdPart())).map(this::mayRead).orElse(false);
+    }
+
+    /**
+     * Whether the reader could read the resource with this id as it last was before it was
+     * deleted: its last version with content, weighed as it is now.
+     */
+    boolean mayHaveRead(IIdType id) {
+        if (id.getResourceType() == null || !holdsPatientData(id.getResourceType())) {
+            return true;
+        }
+        try {
+            IBundleProvider versions = daoRegistry
+                    .getResourceDao(id.getResourceType())
+                    .history(
+                            new IdType(id.getResourceType(), id.getIdPart()),
+                            null,
+                            null,
+                            null,
+                            new SystemRequestDetails());
+            return versions.getResources(0, 10).stream()
+                    .filter(version -> !version.isDeleted())
+                    .findFirst()
+                    .map(this::mayRead)
+                    .orElse(false);
+        } catch (BaseServerResponseException | IllegalArgumentException e) {
+            return false;
+        }
     }
 
     @Override
@@ -294,7 +322,7 @@ final class CareView implements BoundaryView {
         boolean any = false;
         for (Reference target : provenance.getTarget()) {
             IIdType id = target.getReferenceElement();
-            if (!id.hasIdPart() || !OWNED.contains(id.getResourceType())) {
+            if (!id.hasIdPart() || !holdsPatientData(id.getResourceType()) || !OWNED.contains(id.getResourceType())) {
                 continue;
             }
             any = true;

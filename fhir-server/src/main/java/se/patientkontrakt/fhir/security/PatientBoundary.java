@@ -275,9 +275,16 @@ class PatientBoundary implements RestInterceptor {
 
     @Hook(value = Pointcut.SERVER_PRE_PROCESS_OUTGOING_EXCEPTION, order = HookOrder.ACCESS + 10)
     BaseServerResponseException goneIsNotFound(RequestDetails request, Throwable exception) {
-        if (exception instanceof ResourceGoneException
-                && AccessToken.of(request).filter(AccessToken::patientToken).isPresent()
-                && request.getId() != null) {
+        if (!(exception instanceof ResourceGoneException) || request.getId() == null) {
+            return null;
+        }
+        Optional<AccessToken> token = AccessToken.of(request);
+        if (token.filter(AccessToken::patientToken).isPresent()) {
+            return notFound(request.getId());
+        }
+        Optional<CareView> care = token.flatMap(t -> careView(request, t));
+        if (care.isPresent() && !care.get().mayHaveRead(request.getId())) {
+            // Deleted data the token could not read answers as data that never was.
             return notFound(request.getId());
         }
         return null;

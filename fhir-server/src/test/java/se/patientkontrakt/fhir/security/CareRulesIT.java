@@ -135,6 +135,13 @@ class CareRulesIT extends SecuredFhirIT {
     /** One patient's data, piece by piece. */
     record World(String patient, Map<String, Piece> owned, String orthopaedicGoal) {
 
+        String vardcentralGoal() {
+            return owned.keySet().stream()
+                    .filter(id -> id.startsWith("Goal/") && owned.get(id) == Piece.VARDCENTRAL)
+                    .findFirst()
+                    .orElseThrow();
+        }
+
         Set<String> seenBy(Reader reader, Spärr spärr) {
             Set<Piece> pieces = reader.sees(spärr);
             Set<String> ids = new HashSet<>();
@@ -362,6 +369,21 @@ class CareRulesIT extends SecuredFhirIT {
                 .isEqualTo(diagnostics(absent).replace(world.orthopaedicGoal() + "-absent", world.orthopaedicGoal()));
     }
 
+    @Test
+    void deletedDataTheReaderCouldNotReadAnswersAsDataThatNeverWas() {
+        World world = world(Spärr.NONE);
+        String goal = "Goal/" + create(as(system(KALMAR, ORTO)), copyOf(world.vardcentralGoal()));
+        as(system(KALMAR, ORTO)).when().delete("/" + goal).then().statusCode(200);
+
+        Response hidden = Reader.UNIT_WITHOUT_RELATIONSHIP.request().when().get("/" + goal);
+        Response absent = Reader.UNIT_WITHOUT_RELATIONSHIP.request().when().get("/" + goal + "0");
+        assertThat(hidden.statusCode()).isEqualTo(404);
+        assertThat(diagnostics(hidden)).isEqualTo(diagnostics(absent).replace(goal + "0", goal));
+        assertThat(Reader.OWNING_UNIT.request().when().get("/" + goal).statusCode())
+                .as("a reader who could read it is told it is gone")
+                .isEqualTo(410);
+    }
+
     private static String unitOf(Piece piece) {
         return switch (piece) {
             case VARDCENTRAL -> VCNY;
@@ -412,9 +434,15 @@ class CareRulesIT extends SecuredFhirIT {
         owned.put(contract.teamId(), Piece.VARDCENTRAL);
         contract.goalIds().forEach(goal -> owned.put(goal, Piece.VARDCENTRAL));
 
-        String orthopaedicGoal = "Goal/" + create(as(system(KALMAR, ORTO)), goal(contract));
+        String orthopaedicGoal = "Goal/"
+                + create(as(system(KALMAR, ORTO)), copyOf(contract.goalIds().get(0)));
         owned.put(orthopaedicGoal, Piece.ORTOPED);
-        owned.put("Goal/" + create(as(system(NYBRO_KOMMUN, HEMTJANST)), goal(contract)), Piece.KOMMUN);
+        owned.put(
+                "Goal/"
+                        + create(
+                                as(system(NYBRO_KOMMUN, HEMTJANST)),
+                                copyOf(contract.goalIds().get(0))),
+                Piece.KOMMUN);
         Consent samtycke = ConsentFixture.about(fhirContext, ConsentFixture.SAMTYCKE, contract.patientId());
         owned.put("Consent/" + create(as(system(NYBRO_KOMMUN, HEMTJANST)), samtycke), Piece.KOMMUN);
         if (spärr == Spärr.INRE) {
@@ -431,9 +459,9 @@ class CareRulesIT extends SecuredFhirIT {
         return new World(contract.patientId(), owned, orthopaedicGoal);
     }
 
-    /** A copy of the contract's first goal as stored, as another unit would record one. */
-    private Goal goal(ContractFixture contract) {
-        Goal stored = read(system(KALMAR, VCNY), contract.goalIds().get(0), Goal.class);
+    /** A copy of a stored goal, without id or labels, as another unit would record one. */
+    private Goal copyOf(String storedGoal) {
+        Goal stored = read(system(KALMAR, VCNY), storedGoal, Goal.class);
         Goal goal = stored.copy();
         goal.setId((String) null);
         goal.setMeta(null);
