@@ -8,7 +8,7 @@ import ca.uhn.fhir.rest.api.server.storage.TransactionDetails;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import ca.uhn.fhir.util.ResourceReferenceInfo;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.springframework.stereotype.Component;
 
 /**
@@ -47,16 +47,11 @@ class PlaceholderReferencesInterceptor implements StorageInterceptor {
                     reference.getResourceReference().getReferenceElement().getValue();
             if (value != null && (value.startsWith("urn:uuid:") || value.startsWith("urn:oid:"))) {
                 String path = fhirContext.getResourceType(resource) + "." + reference.getName();
-                InvalidRequestException refusal = new InvalidRequestException("The reference " + value + " at " + path
+                String message = "The reference " + value + " at " + path
                         + " names an entry of a transaction Bundle, and this resource was not sent in one: refer to"
-                        + " a stored resource (Type/id) instead");
-                OperationOutcome outcome = new OperationOutcome();
-                outcome.addIssue()
-                        .setSeverity(OperationOutcome.IssueSeverity.ERROR)
-                        .setCode(OperationOutcome.IssueType.INVALID)
-                        .setDiagnostics(refusal.getMessage())
-                        .addExpression(path);
-                refusal.setOperationOutcome(outcome);
+                        + " a stored resource (Type/id) instead";
+                InvalidRequestException refusal = new InvalidRequestException(message);
+                refusal.setOperationOutcome(OperationOutcomeWriter.error(IssueType.INVALID, message, path));
                 throw refusal;
             }
         }

@@ -228,15 +228,7 @@ class CareRulesIT extends SecuredFhirIT {
             if (page.getLink("next") == null) {
                 break;
             }
-            page = parse(
-                    reader.request()
-                            .when()
-                            .get(page.getLink("next").getUrl())
-                            .then()
-                            .statusCode(200)
-                            .extract()
-                            .response(),
-                    Bundle.class);
+            page = search(reader, page.getLink("next").getUrl());
         }
         assertThat(paged).as("paged").isEqualTo(world.ofType(expected, "Goal"));
 
@@ -246,16 +238,7 @@ class CareRulesIT extends SecuredFhirIT {
                 .getRequest()
                 .setMethod(Bundle.HTTPVerb.GET)
                 .setUrl(id));
-        Bundle answers = parse(
-                reader.request()
-                        .body(json(batch))
-                        .when()
-                        .post("/")
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .response(),
-                Bundle.class);
+        Bundle answers = ok(reader.request().body(json(batch)).when().post("/"));
         Bundle goals = (Bundle) answers.getEntry().get(0).getResource();
         assertThat(Set.copyOf(ids(goals, SearchEntryMode.MATCH))).isEqualTo(world.ofType(expected, "Goal"));
         List<String> owned = new ArrayList<>(world.owned().keySet());
@@ -397,15 +380,11 @@ class CareRulesIT extends SecuredFhirIT {
     }
 
     private Bundle search(Reader reader, String path) {
-        return parse(
-                reader.request()
-                        .when()
-                        .get(path)
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .response(),
-                Bundle.class);
+        return ok(reader.request().when().get(path));
+    }
+
+    private Bundle ok(Response response) {
+        return parse(response.then().statusCode(200).extract().response(), Bundle.class);
     }
 
     private static boolean blockedSaid(Bundle bundle) {
