@@ -104,8 +104,12 @@ test('an EHR integration gets its token by client credentials, and without one t
   assert.equal(response.status, 200);
   const { access_token: token } = await response.json();
 
-  const contracts = await fetch(BASE_URL + '/fhir/CarePlan?_summary=count', { headers: { Authorization: 'Bearer ' + token } });
+  // Under Patientdatalagen a care giver's system counts across patients what its own unit owns.
+  const own = '_security=' + encodeURIComponent('https://patientkontrakt.se/fhir/CodeSystem/pk-owner-care-unit|SE2321000073-VCNY01');
+  const contracts = await fetch(BASE_URL + '/fhir/CarePlan?_summary=count&' + own, { headers: { Authorization: 'Bearer ' + token } });
   assert.equal(contracts.status, 200);
-  assert.ok((await contracts.json()).total >= 3, 'the example contracts are loaded');
+  assert.ok((await contracts.json()).total >= 2, "Vårdcentralen Nybro's example contracts are loaded");
+  const everyone = await fetch(BASE_URL + '/fhir/CarePlan?_summary=count', { headers: { Authorization: 'Bearer ' + token } });
+  assert.equal(everyone.status, 403, 'a count across patients would count what it may not read');
   assert.equal((await fetch(BASE_URL + '/fhir/CarePlan')).status, 401);
 });
