@@ -257,13 +257,12 @@ class PatientBoundary implements RestInterceptor {
             throw new ForbiddenOperationException("The response held data this token may not see; it was withheld");
         }
         if (response.getResponseResource() instanceof Bundle bundle
-                && bundle.getType() == Bundle.BundleType.SEARCHSET
                 && (request.getUserData().containsKey(WITHHELD_MATCHES)
-                        || (view instanceof CareView care && care.weighedOneByOne()))
-                && bundle.hasTotal()) {
-            // Only includes are ever withheld from a narrowed search; should a match be, its total
-            // would count what the patient may not see.
-            bundle.setTotalElement(null);
+                        || (view instanceof CareView care && care.weighedOneByOne()))) {
+            // Only includes are ever withheld from a narrowed search; should a match be, or a care
+            // token's search be weighed match by match, its total would count what the token may
+            // not see: no searchset says one, also not one answering a batch entry.
+            withoutTotals(bundle);
         }
         if (view instanceof CareView care
                 && care.sawBlocked()
@@ -288,6 +287,15 @@ class PatientBoundary implements RestInterceptor {
             return notFound(request.getId());
         }
         return null;
+    }
+
+    private static void withoutTotals(Bundle bundle) {
+        if (bundle.getType() == Bundle.BundleType.SEARCHSET) {
+            bundle.setTotalElement(null);
+        }
+        bundle.getEntry().stream()
+                .filter(entry -> entry.getResource() instanceof Bundle)
+                .forEach(entry -> withoutTotals((Bundle) entry.getResource()));
     }
 
     /** The first resource or reference in the response that the patient may not see, if any. */

@@ -280,6 +280,15 @@ class CareRulesIT extends SecuredFhirIT {
             assertThat(found.hasTotal())
                     .as("a total counted before the matches were weighed")
                     .isFalse();
+            Bundle batch = new Bundle().setType(Bundle.BundleType.BATCH);
+            batch.addEntry().getRequest().setMethod(Bundle.HTTPVerb.GET).setUrl(type + "?_count=1000&_total=accurate");
+            Bundle inBatch =
+                    (Bundle) ok(reader.request().body(json(batch)).when().post("/"))
+                            .getEntryFirstRep()
+                            .getResource();
+            assertThat(inBatch.hasTotal())
+                    .as("the same search as a batch entry")
+                    .isFalse();
 
             Bundle own = search(reader, "/" + type + "?_count=1000&" + ownLabel);
             Set<String> owned = new HashSet<>(ids(own, SearchEntryMode.MATCH));
