@@ -9,6 +9,7 @@ import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
+import ca.uhn.fhir.util.ResourceReferenceInfo;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -145,6 +146,15 @@ final class CareView implements BoundaryView {
         return "A care token under Patientdatalagen";
     }
 
+    /**
+     * The care giver that owns the resource, when it is not the reader's. Patientdatalagen lets
+     * care read another care giver's records (with the patient's samtycke or by emergency access)
+     * but each care giver keeps its own: only it changes or deletes them.
+     */
+    Optional<String> otherCareGiverOwning(IBaseResource resource) {
+        return Owner.of(resource).map(Owner::careGiver).filter(owner -> !owner.equals(reader.careGiver()));
+    }
+
     /** Whether anything of a patient this request asked about is hidden from it by a spärr. */
     boolean sawBlocked() {
         return patients.values().stream().anyMatch(p -> p.blocked);
@@ -164,7 +174,27 @@ final class CareView implements BoundaryView {
             return provenanceReadable(provenance);
         }
         if (ABOUT_A_PATIENT.contains(type)) {
-            return patientsOf(resource).stream().allMatch(p -> patient(p).relationship());
+            // A log entry or a relative names a patient, with whom the reader must have a care
+            // relationship, and may name their data, each of which the reader must be able to read:
+            // one that names no patient is no care unit's to read (deny by default).
+            List<String> patients = patientsOf(resource);
+            return !patients.isEmpty()
+                    && patients.stream().allMatch(p -> patient(p).relationship())
+                    && namesOnlyWhatReads(resource, patients);
+        }
+        return true;
+    }
+
+    /** Whether every contract, team, goal or consent the resource refers to reads for the reader. */
+    private boolean namesOnlyWhatReads(IBaseResource resource, List<String> patients) {
+        for (ResourceReferenceInfo info : fhirContext.newTerser().getAllResourceReferences(resource)) {
+            IIdType reference = info.getResourceReference().getReferenceElement();
+            if (reference.getResourceType() != null && OWNED.contains(reference.getResourceType())) {
+                String key = PatientView.key(reference);
+                if (patients.stream().noneMatch(p -> patient(p).access.get(key) == Access.READ)) {
+                    return false;
+                }
+            }
         }
         return true;
     }

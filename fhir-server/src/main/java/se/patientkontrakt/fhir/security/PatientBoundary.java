@@ -122,6 +122,13 @@ class PatientBoundary implements RestInterceptor {
             case HISTORY_TYPE, HISTORY_SYSTEM ->
                 throw forbidden(view.who() + " reads the history of one resource at a time");
             case GET_PAGE -> checkPage(view, request);
+            case EXTENDED_OPERATION_INSTANCE -> {
+                // An operation on one resource tells of it as a read would ($validate of a stored
+                // contract answered 400 where one that does not exist answers 404).
+                if (view instanceof CareView && !view.mayKnowOf(request.getId())) {
+                    throw notFound(request.getId());
+                }
+            }
             default -> {
                 // Reads, writes and operations: what they show and store is checked below and by
                 // the write rules.
@@ -236,6 +243,16 @@ class PatientBoundary implements RestInterceptor {
         Optional<BoundaryView> view = AccessToken.of(request).flatMap(token -> view(request, token));
         if (view.isPresent() && !view.get().mayRead(stored)) {
             throw notFound(stored.getIdElement());
+        }
+        if (view.isPresent() && view.get() instanceof CareView care) {
+            Optional<String> owner = care.otherCareGiverOwning(stored);
+            if (owner.isPresent()) {
+                throw new ForbiddenOperationException(
+                        stored.getIdElement().toUnqualifiedVersionless().getValue()
+                                + " belongs to the records of care giver " + owner.get()
+                                + ": under Patientdatalagen another care giver may read them (with the patient's samtycke or"
+                                + " by emergency access) but only their own care giver changes or deletes them");
+            }
         }
     }
 

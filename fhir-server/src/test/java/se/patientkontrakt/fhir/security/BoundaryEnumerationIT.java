@@ -27,6 +27,7 @@ import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestResource
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
  * The patient boundary, enumerated rather than sampled: every resource type the server says it
@@ -34,6 +35,13 @@ import org.junit.jupiter.api.TestFactory;
  * every {@code _include} and {@code _revinclude}, every operation, each also inside a batch and a
  * transaction, with conditional headers and {@code Prefer} variants, asked with a patient token of
  * a database that holds another patient and a contract not approved for the patient.
+ *
+ * <p>The same enumeration runs a second time as a care user under Patientdatalagen: a user at a
+ * unit of the region (Akutmottagningen, Kalmar) with no care relationship to any patient here and
+ * no consent from any, with read scopes. Such a user may read who a patient is (the Patient
+ * resource) and what is no one's data, and nothing of any patient's contracts, teams, goals,
+ * consents or logs; every answer must show exactly that, and every probe naming such data must get
+ * the answer that naming nothing gets.
  *
  * <p>Every answer must hold: no 5xx; no id, name or personnummer of another patient or of the
  * draft, in the body or a header, unless the request named it; nothing a patient may not see
@@ -58,13 +66,44 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
 
     private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
 
+    /** Whom the suite asks as. */
+    private enum Asker {
+        /** The patient of the world, with patient scopes. */
+        PATIENT,
+        /** A care user with no care relationship or consent to any patient in the database. */
+        CARE
+    }
+
+    /** The care user's unit: of the region's care giver, and in no patient's care here. */
+    static final String AKUTMOTTAGNINGEN_KALMAR = "SE2321000073-AKUT01";
+
+    private Asker asker;
+    private String token;
     private BoundaryWorld world;
     private Map<String, String> kinds;
     private Set<String> operations;
 
     @TestFactory
     Stream<DynamicTest> everyInteractionOfEveryTypeKeepsThePatientBoundary() throws IOException {
+        return enumerate(Asker.PATIENT);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyReadOfEveryTypeKeepsCaresBoundaryUnderPatientdatalagen() throws IOException {
+        return enumerate(Asker.CARE);
+    }
+
+    private Stream<DynamicTest> enumerate(Asker asker) throws IOException {
+        this.asker = asker;
         world = BoundaryWorld.store(fhirContext, EHR);
+        token = asker == Asker.PATIENT
+                ? world.me
+                : TestTokens.token(c -> c.subject("hsa-SE2321000073-A00901")
+                        .claim("employeeHsaId", "SE2321000073-A00901")
+                        .claim("healthCareUnitHsaId", AKUTMOTTAGNINGEN_KALMAR)
+                        .claim("healthCareProviderHsaId", TestTokens.REGION_KALMAR)
+                        .claim("commissionPurpose", "Vård och behandling")
+                        .claim("scope", "openid user/*.rs"));
         CapabilityStatement capabilities = parse(fhir().when().get("/metadata"), CapabilityStatement.class);
         readDeclarations(capabilities);
         List<CapabilityStatementRestResourceComponent> types =
@@ -92,7 +131,17 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
         }
         tests.add(DynamicTest.dynamicTest("system level", this::systemProbes));
         tests.add(DynamicTest.dynamicTest("pages", this::pageProbes));
-        tests.add(DynamicTest.dynamicTest("Prefer on the patient's own writes", this::preferProbes));
+        if (asker == Asker.PATIENT) {
+            tests.add(DynamicTest.dynamicTest("Prefer on the patient's own writes", this::preferProbes));
+        }
+        tests.add(DynamicTest.dynamicTest(
+                "count",
+                () -> System.out.printf(
+                        "The boundary as %s: %d requests, over %d declared search parameters and %d operations%n",
+                        asker == Asker.PATIENT ? "the patient" : "a care user without a care relationship",
+                        requests.get(),
+                        kinds.size(),
+                        operations.size())));
         return tests.stream();
     }
 
@@ -183,7 +232,7 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
         TypeProbes(CapabilityStatementRestResourceComponent capability) {
             this.capability = capability;
             this.type = capability.getType();
-            this.isPublic = PUBLIC.contains(type);
+            this.isPublic = readableByAll().contains(type);
         }
 
         void run() {
@@ -251,11 +300,11 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
             if (interactions.contains("create")) {
                 check(
                         "create " + type,
-                        as(world.me)
+                        as(token)
                                 .body("{\"resourceType\":\"" + type + "\"}")
                                 .when()
                                 .post("/" + type));
-                Response conditional = as(world.me)
+                Response conditional = as(token)
                         .header(
                                 "If-None-Exist",
                                 "identifier=" + BoundaryWorld.PERSONNUMMER + "|" + world.theirs.personnummerValue())
@@ -273,7 +322,9 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
             }
             wrapped("batch", Bundle.BundleType.BATCH);
             wrapped("transaction", Bundle.BundleType.TRANSACTION);
-            assertThat(violations).as("the patient boundary for %s", type).isEmpty();
+            assertThat(violations)
+                    .as("the boundary for %s, asked as %s", type, asker)
+                    .isEmpty();
         }
 
         private void searches() {
@@ -370,7 +421,7 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
                     .setMethod(Bundle.HTTPVerb.GET)
                     .setUrl(url));
             String body = json(bundle);
-            Response response = as(world.me).body(body).when().post("/");
+            Response response = as(token).body(body).when().post("/");
             check(name + " of " + type + " GETs", response, body);
         }
 
@@ -384,10 +435,15 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
             return ids;
         }
 
-        /** Ids of a type that the patient may not see. */
+        /** Ids of a type that the asker may not see (for care, a patient's whoever the patient). */
         private List<String> idsOf(String resourceType) {
             List<String> ids = new ArrayList<>();
-            for (String id : List.of(
+            List<String> candidates = new ArrayList<>();
+            if (asker == Asker.CARE) {
+                candidates.addAll(List.of(world.mine.contractId(), world.mine.teamId(), world.mineConsentId));
+                candidates.addAll(world.mineGoals);
+            }
+            candidates.addAll(List.of(
                     world.theirs.patientId(),
                     world.theirs.contractId(),
                     world.theirs.teamId(),
@@ -399,7 +455,8 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
                     world.theirConsentId,
                     world.draftId,
                     world.draftGoalId,
-                    world.theirIds().get(world.theirIds().size() - 1))) {
+                    world.theirIds().get(world.theirIds().size() - 1)));
+            for (String id : candidates) {
                 if (id.startsWith(resourceType + "/")) {
                     ids.add(id);
                 }
@@ -531,28 +588,48 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
                 found.addAll(violations(operation, get("$" + words[2])));
             }
         }
-        assertThat(found).as("the patient boundary at the system level").isEmpty();
+        assertThat(found).as("the boundary at the system level").isEmpty();
     }
 
+    /**
+     * The asker's own next page is served; a page of the EHR integration's search over contracts
+     * is not (404, the answer to a page that does not exist). A care reader's search across patients
+     * is narrowed to its care giver and weighed match by match, so a page of the same search made
+     * by another client of that care giver is the reader's own; the EHR's search of its own unit's
+     * contracts is not.
+     */
     private void pageProbes() {
         List<String> found = new ArrayList<>();
-        Bundle first = parse(get("Goal?_count=1"), Bundle.class);
-        if (first.getLink(Bundle.LINK_NEXT) != null) {
+        // The patient has two goals; care without a relationship reads no goal, but every Patient.
+        Bundle first = parse(get(asker == Asker.PATIENT ? "Goal?_count=1" : "Patient?_count=1"), Bundle.class);
+        if (first.getLink(Bundle.LINK_NEXT) == null) {
+            found.add("the asker's own search has no next page to probe");
+        } else {
             String next = first.getLink(Bundle.LINK_NEXT).getUrl();
-            Response own = as(world.me).when().get(next.substring(next.indexOf("/fhir") + "/fhir".length()));
-            found.addAll(violations("the next page of the patient's search", own));
+            Response own = as(token).when().get(next.substring(next.indexOf("/fhir") + "/fhir".length()));
+            found.addAll(violations("the next page of the asker's own search", own));
             if (own.statusCode() != 200) {
-                found.add("the next page of the patient's own search answered " + own.statusCode());
+                found.add("the next page of the asker's own search answered " + own.statusCode());
             }
         }
-        Bundle care = parse(as(EHR).when().get("/CarePlan?_count=1"), Bundle.class);
+        // For care, the EHR's search of its own unit's contracts: a search of the same care giver's
+        // contracts without that narrowing is the asker's own search too (weighed match by match).
+        Bundle care = parse(
+                as(EHR).when()
+                        .get(
+                                asker == Asker.PATIENT
+                                        ? "/CarePlan?_count=1"
+                                        : "/CarePlan?_count=1&_security="
+                                                + Vocabulary.OWNER_CARE_UNIT + "|"
+                                                + TestTokens.VARDCENTRALEN_OSKARSHAMN),
+                Bundle.class);
         String carePage = care.getLink(Bundle.LINK_NEXT).getUrl();
-        Response response = as(world.me).when().get(carePage.substring(carePage.indexOf("/fhir") + "/fhir".length()));
-        found.addAll(violations("a page of care's search", response));
+        Response response = as(token).when().get(carePage.substring(carePage.indexOf("/fhir") + "/fhir".length()));
+        found.addAll(violations("a page of the EHR integration's search", response));
         if (response.statusCode() != 404) {
-            found.add("a page of care's search answered " + response.statusCode() + ", not 404");
+            found.add("a page of the EHR integration's search answered " + response.statusCode() + ", not 404");
         }
-        assertThat(found).as("the patient boundary on pages").isEmpty();
+        assertThat(found).as("the boundary on pages").isEmpty();
     }
 
     private void preferProbes() {
@@ -569,10 +646,6 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
                     .patch("/" + world.mine.contractId());
             found.addAll(violations("PATCH with " + prefer, response));
         }
-        System.out.printf(
-                "The patient boundary: %d requests with the patient token, over %d declared search"
-                        + " parameters and %d operations%n",
-                requests.get(), kinds.size(), operations.size());
         assertThat(found).as("the patient boundary on the patient's own writes").isEmpty();
     }
 
@@ -583,7 +656,7 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
             found.add(probe + ": " + response.statusCode() + " " + response.asString());
         }
         String everything = response.asString() + response.getHeaders();
-        for (String marker : world.markers()) {
+        for (String marker : asker == Asker.PATIENT ? world.markers() : world.patientDataMarkers()) {
             boolean named = Stream.of(asked).anyMatch(a -> a.contains(marker)) || probe.contains(marker);
             if (!named && everything.contains(marker)) {
                 found.add(probe + ": the answer names " + marker);
@@ -634,12 +707,28 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
         return found;
     }
 
-    /** This test's own reading of what the patient may see. */
+    /** Types the asker may read every resource of: no one's data; for care, who patients are too. */
+    private Set<String> readableByAll() {
+        if (asker == Asker.PATIENT) {
+            return PUBLIC;
+        }
+        Set<String> types = new TreeSet<>(PUBLIC);
+        types.add("Patient");
+        return types;
+    }
+
+    /**
+     * This test's own reading of what the asker may see: for the patient, their own; for care
+     * without a care relationship, nothing that is a patient's data.
+     */
     private boolean mayBeShown(IBaseResource resource) {
         String type = fhirContext.getResourceType(resource);
         String id = type + "/" + resource.getIdElement().getIdPart();
-        if (PUBLIC.contains(type)) {
+        if (readableByAll().contains(type)) {
             return true;
+        }
+        if (asker == Asker.CARE) {
+            return false;
         }
         return switch (type) {
             case "Patient" -> id.equals(world.mine.patientId());
@@ -674,33 +763,31 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
     }
 
     private Response get(String path) {
-        return patient().when().get("/" + path);
+        return asker().when().get("/" + path);
     }
 
     private Response put(String path) {
         String type = path.split("[/?]", 2)[0];
         String id = path.contains("/") ? ",\"id\":\"" + BoundaryWorld.idPart(path) + "\"" : "";
-        return patient()
-                .body("{\"resourceType\":\"" + type + "\"" + id + "}")
+        return asker().body("{\"resourceType\":\"" + type + "\"" + id + "}")
                 .when()
                 .put("/" + path);
     }
 
     private Response patch(String path) {
-        return patient()
-                .contentType("application/json-patch+json")
+        return asker().contentType("application/json-patch+json")
                 .body("[]")
                 .when()
                 .patch("/" + path);
     }
 
     private Response delete(String path) {
-        return patient().when().delete("/" + path);
+        return asker().when().delete("/" + path);
     }
 
-    private RequestSpecification patient() {
+    private RequestSpecification asker() {
         requests.incrementAndGet();
-        return fhir().auth().oauth2(world.me);
+        return fhir().auth().oauth2(token);
     }
 
     private static String encode(String value) {

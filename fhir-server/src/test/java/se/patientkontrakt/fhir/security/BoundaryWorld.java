@@ -163,6 +163,32 @@ final class BoundaryWorld {
         return markers;
     }
 
+    /**
+     * What must never appear in an answer to care without a care relationship: the ids of every
+     * contract, team, goal and consent here, the patient's own as well as the others'.
+     */
+    List<String> patientDataMarkers() {
+        List<String> markers = new ArrayList<>(List.of(
+                idPart(mine.contractId()),
+                idPart(mine.teamId()),
+                idPart(mineConsentId),
+                idPart(theirs.contractId()),
+                idPart(theirs.teamId()),
+                idPart(draftId),
+                idPart(draftGoalId),
+                idPart(theirConsentId),
+                idPart(SARA_CONTRACT),
+                idPart(SARA_TEAM),
+                idPart(SARA_GOAL),
+                idPart(SARA_CONSENT)));
+        mineGoals.forEach(goal -> markers.add(idPart(goal)));
+        theirs.transaction().getEntry().stream()
+                .map(Bundle.BundleEntryComponent::getResource)
+                .filter(Goal.class::isInstance)
+                .forEach(goal -> markers.add(goal.getIdElement().getIdPart()));
+        return markers;
+    }
+
     /** What must never appear in what anyone but care for them sees of another patient. */
     List<String> otherPatientsMarkers() {
         return markers().stream()

@@ -376,6 +376,70 @@ class CareRulesIT extends SecuredFhirIT {
                 .isEqualTo(410);
     }
 
+    /**
+     * Reading across care givers is not writing there: with the patient's samtycke hemtjänsten (Nybro
+     * kommun) reads the region's contract and goal, and is refused (403, saying whose records they
+     * are) when it would change or delete them; nothing changes. Its own goal it changes, and a unit
+     * of the owner's care giver with a care relationship changes the region's.
+     */
+    @Test
+    void anotherCareGiversRecordsAreReadNotChanged() {
+        World world = build(Spärr.NONE);
+        String contract = world.owned().keySet().stream()
+                .filter(id -> id.startsWith("CarePlan/"))
+                .findFirst()
+                .orElseThrow();
+        String kommunGoal = world.owned().entrySet().stream()
+                .filter(e -> e.getKey().startsWith("Goal/") && e.getValue() == Piece.KOMMUN)
+                .map(Map.Entry::getKey)
+                .findFirst()
+                .orElseThrow();
+        Reader kommun = Reader.OTHER_CARE_GIVER_WITH_CONSENT;
+        String before = Reader.OWNING_UNIT.request().when().get("/" + contract).header("ETag");
+
+        for (String path : List.of(contract, world.vardcentralGoal())) {
+            kommun.request().when().get("/" + path).then().statusCode(200);
+            Response patch = kommun.request()
+                    .contentType("application/json-patch+json")
+                    .body("[{\"op\":\"add\",\"path\":\"/meta/tag\",\"value\":[{\"code\":\"x\"}]}]")
+                    .when()
+                    .patch("/" + path);
+            assertThat(patch.statusCode())
+                    .as("PATCH %s by another care giver", path)
+                    .isEqualTo(403);
+            assertThat(diagnostics(patch)).contains(path, KALMAR, "Patientdatalagen");
+            assertThat(kommun.request().when().delete("/" + path).statusCode())
+                    .as("DELETE %s by another care giver", path)
+                    .isEqualTo(403);
+        }
+        assertThat(Reader.OWNING_UNIT.request().when().get("/" + contract).header("ETag"))
+                .as("the contract is unchanged")
+                .isEqualTo(before);
+        assertThat(Reader.OWNING_UNIT
+                        .request()
+                        .when()
+                        .get("/" + world.vardcentralGoal())
+                        .statusCode())
+                .isEqualTo(200);
+
+        String tag = "[{\"op\":\"replace\",\"path\":\"/lifecycleStatus\",\"value\":\"on-hold\"}]";
+        kommun.request()
+                .contentType("application/json-patch+json")
+                .body(tag)
+                .when()
+                .patch("/" + kommunGoal)
+                .then()
+                .statusCode(200);
+        Reader.UNIT_TAKING_PART
+                .request()
+                .contentType("application/json-patch+json")
+                .body(tag)
+                .when()
+                .patch("/" + world.vardcentralGoal())
+                .then()
+                .statusCode(200);
+    }
+
     private static String unitOf(Piece piece) {
         return switch (piece) {
             case VARDCENTRAL -> VCNY;

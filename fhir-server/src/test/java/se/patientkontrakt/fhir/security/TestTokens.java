@@ -26,7 +26,8 @@ import java.util.function.UnaryOperator;
 /**
  * Tokens as the test identity provider would issue them: signed with the private half of the key
  * pair in {@code src/test/resources/auth/} (the server trusts the public half), for this server's
- * audience, valid for five minutes. Each builder step returns a new token description.
+ * audience, valid for thirty minutes (a class keeps its tokens for all its tests, and a slow
+ * machine may take minutes to start the server). Each builder step returns a new token description.
  */
 public final class TestTokens {
 
@@ -97,7 +98,7 @@ public final class TestTokens {
                 .claim("azp", CLIENT)
                 .jwtID(UUID.randomUUID().toString())
                 .issueTime(Date.from(now))
-                .expirationTime(Date.from(now.plus(Duration.ofMinutes(5))));
+                .expirationTime(Date.from(now.plus(Duration.ofMinutes(30))));
     }
 
     public static String sign(JWTClaimsSet claims, PrivateKey key) {
