@@ -6,6 +6,7 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.param.ReferenceOrListParam;
 import ca.uhn.fhir.rest.param.ReferenceParam;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
@@ -18,6 +19,7 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,9 +48,9 @@ import se.patientkontrakt.fhir.security.PdlRule.Access;
  * What a care user, or one care giver's system, may see under Patientdatalagen, worked out once per
  * request and per patient ({@link PdlRule}): for each patient the request is about, every
  * contract, care team, goal and consent this server holds of them is weighed once, with who owns it
- * (the owner labels), which units take part in the patient's care (they own a contract, team or
- * goal, manage a team, or a PractitionerRole of theirs takes part in one), and the samtycken and spärrar
- * that hold today.
+ * (the owner labels), which units take part in the patient's care now (they own a contract, team or
+ * goal in force, manage a team in force, or a PractitionerRole of theirs takes part in one today), and
+ * the samtycken and spärrar that hold today.
  *
  * <p>A search that names one patient ({@code subject} or {@code patient}, one id) is narrowed to
  * exactly what the rule lets the reader see of that patient, so its total counts only that. A
@@ -71,6 +73,23 @@ final class CareView implements BoundaryView {
     /** Patient data without an owner of its own, read one patient at a time. */
     private static final Set<String> ABOUT_A_PATIENT = Set.of("AuditEvent", "Provenance", "RelatedPerson");
 
+    /** The states in which a contract, team or goal is in force, and so makes a care relationship. */
+    private static final Set<CarePlan.CarePlanStatus> IN_FORCE_PLANS =
+            Set.of(CarePlan.CarePlanStatus.DRAFT, CarePlan.CarePlanStatus.ACTIVE, CarePlan.CarePlanStatus.ONHOLD);
+
+    private static final Set<CareTeam.CareTeamStatus> IN_FORCE_TEAMS =
+            Set.of(CareTeam.CareTeamStatus.PROPOSED, CareTeam.CareTeamStatus.ACTIVE, CareTeam.CareTeamStatus.SUSPENDED);
+
+    private static final Set<Goal.GoalLifecycleStatus> IN_FORCE_GOALS = Set.of(
+            Goal.GoalLifecycleStatus.PROPOSED,
+            Goal.GoalLifecycleStatus.PLANNED,
+            Goal.GoalLifecycleStatus.ACCEPTED,
+            Goal.GoalLifecycleStatus.ACTIVE,
+            Goal.GoalLifecycleStatus.ONHOLD);
+
+    /** How many patients one search weighs at most (an OR list of references). */
+    private static final int WEIGHED_AT_ONCE = 100;
+
     /** Search parameters a care token under PDL may not use: they tell of data it may not read. */
     private static final Set<String> CROSSING = Set.of("_has", "_filter", "_list", "_query");
 
@@ -92,15 +111,18 @@ final class CareView implements BoundaryView {
 
     private final FhirContext fhirContext;
     private final DaoRegistry daoRegistry;
+    private final DirectoryHsaIds directory;
     private final PdlRule.Reader reader;
     private final Map<String, Patient> patients = new HashMap<>();
     private final Map<String, Optional<String>> hsaIds = new HashMap<>();
     private final Map<String, Boolean> targets = new HashMap<>();
     private boolean weighedOneByOne;
 
-    private CareView(FhirContext fhirContext, DaoRegistry daoRegistry, PdlRule.Reader reader) {
+    private CareView(
+            FhirContext fhirContext, DaoRegistry daoRegistry, DirectoryHsaIds directory, PdlRule.Reader reader) {
         this.fhirContext = fhirContext;
         this.daoRegistry = daoRegistry;
+        this.directory = directory;
         this.reader = reader;
     }
 
@@ -113,7 +135,8 @@ final class CareView implements BoundaryView {
             AccessToken token,
             PdlProperties pdl,
             FhirContext fhirContext,
-            DaoRegistry daoRegistry) {
+            DaoRegistry daoRegistry,
+            DirectoryHsaIds directory) {
         if (!pdl.enabled()
                 || token.patientToken()
                 || token.regionWide()
@@ -131,7 +154,7 @@ final class CareView implements BoundaryView {
                 commission.employee().isPresent(),
                 declared.stream().anyMatch(d -> d.kind() == PdlDeclaration.Kind.CARE_RELATIONSHIP),
                 declared.stream().anyMatch(d -> d.kind() == PdlDeclaration.Kind.EMERGENCY_ACCESS));
-        CareView view = new CareView(fhirContext, daoRegistry, reader);
+        CareView view = new CareView(fhirContext, daoRegistry, directory, reader);
         request.getUserData().put(KEY, view);
         return Optional.of(view);
     }
@@ -191,7 +214,13 @@ final class CareView implements BoundaryView {
             IIdType reference = info.getResourceReference().getReferenceElement();
             if (reference.getResourceType() != null && OWNED.contains(reference.getResourceType())) {
                 String key = PatientView.key(reference);
-                if (patients.stream().noneMatch(p -> patient(p).access.get(key) == Access.READ)) {
+                boolean weighed =
+                        patients.stream().anyMatch(p -> patient(p).access.containsKey(key));
+                boolean reads = weighed
+                        ? patients.stream().anyMatch(p -> patient(p).access.get(key) == Access.READ)
+                        // deleted since, or another patient's: as it last was
+                        : mayHaveRead(reference);
+                if (!reads) {
                     return false;
                 }
             }
@@ -389,32 +418,54 @@ final class CareView implements BoundaryView {
 
     /** One patient's contracts, teams, goals and consents, each weighed once. */
     private Patient load(String patientId) {
-        String reference = "Patient/" + patientId;
-        List<IBaseResource> owned = new ArrayList<>();
-        owned.addAll(search(CarePlan.class, CarePlan.SP_SUBJECT, reference));
-        owned.addAll(search(CareTeam.class, CareTeam.SP_SUBJECT, reference));
-        owned.addAll(search(Goal.class, Goal.SP_SUBJECT, reference));
-        List<IBaseResource> consents = search(Consent.class, Consent.SP_PATIENT, reference);
-        owned.addAll(consents);
+        return weighed(ownedOf(List.of(patientId)).getOrDefault(patientId, List.of()));
+    }
 
-        Set<String> unitsTakingPart = new HashSet<>();
-        for (IBaseResource resource : owned) {
-            if (resource instanceof CarePlan plan) {
-                Owner.of(plan).map(Owner::unit).ifPresent(unitsTakingPart::add);
-                plan.getActivity()
-                        .forEach(activity -> activity.getDetail().getPerformer().forEach(performer -> hsaId(performer)
-                                .ifPresent(unitsTakingPart::add)));
-            } else if (resource instanceof Goal goal) {
-                Owner.of(goal).map(Owner::unit).ifPresent(unitsTakingPart::add);
-            } else if (resource instanceof CareTeam team) {
-                Owner.of(team).map(Owner::unit).ifPresent(unitsTakingPart::add);
-                team.getManagingOrganization().forEach(org -> hsaId(org).ifPresent(unitsTakingPart::add));
-                team.getParticipant().forEach(participant -> {
-                    hsaId(participant.getMember()).ifPresent(unitsTakingPart::add);
-                    hsaId(participant.getOnBehalfOf()).ifPresent(unitsTakingPart::add);
-                });
+    /**
+     * Weighs, with one search per type, every patient of these resources whom this request has not
+     * weighed yet: the matches of a work list's page, which would otherwise cost four searches per
+     * patient.
+     */
+    void weighPatientsOf(List<IBaseResource> resources) {
+        Set<String> wanted = new LinkedHashSet<>();
+        for (IBaseResource resource : resources) {
+            if (resource != null && OWNED.contains(fhirContext.getResourceType(resource))) {
+                patientOf(resource).filter(p -> !patients.containsKey(p)).ifPresent(wanted::add);
             }
         }
+        if (wanted.size() < 2) {
+            return;
+        }
+        List<String> all = List.copyOf(wanted);
+        for (int from = 0; from < all.size(); from += WEIGHED_AT_ONCE) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + WEIGHED_AT_ONCE));
+            Map<String, List<IBaseResource>> owned = ownedOf(chunk);
+            chunk.forEach(p -> patients.put(p, weighed(owned.getOrDefault(p, List.of()))));
+        }
+    }
+
+    /** The contracts, teams, goals and consents of these patients, by patient. */
+    private Map<String, List<IBaseResource>> ownedOf(List<String> patientIds) {
+        List<String> references = patientIds.stream().map(id -> "Patient/" + id).toList();
+        List<IBaseResource> found = new ArrayList<>();
+        found.addAll(search(CarePlan.class, CarePlan.SP_SUBJECT, references));
+        found.addAll(search(CareTeam.class, CareTeam.SP_SUBJECT, references));
+        found.addAll(search(Goal.class, Goal.SP_SUBJECT, references));
+        found.addAll(search(Consent.class, Consent.SP_PATIENT, references));
+        Map<String, List<IBaseResource>> byPatient = new HashMap<>();
+        for (IBaseResource resource : found) {
+            patientOf(resource)
+                    .ifPresent(p ->
+                            byPatient.computeIfAbsent(p, k -> new ArrayList<>()).add(resource));
+        }
+        return byPatient;
+    }
+
+    private Patient weighed(List<IBaseResource> owned) {
+        List<IBaseResource> consents =
+                owned.stream().filter(Consent.class::isInstance).toList();
+
+        Set<String> unitsTakingPart = unitsTakingPartToday(owned, LocalDate.now(ZoneId.of("Europe/Stockholm")));
         Map<String, Set<String>> holding = holdingToday(consents);
         PdlRule.Facts facts = new PdlRule.Facts(
                 Set.copyOf(unitsTakingPart),
@@ -430,6 +481,38 @@ final class CareView implements BoundaryView {
                             .orElse(Access.DENIED));
         }
         return new Patient(facts, access);
+    }
+
+    /**
+     * The units in the patient's care now (aktuell vårdrelation): the owners of contracts, teams and
+     * goals still in force, the performers of a contract in force, and a team in force's managing
+     * unit and participants whose period holds today. A contract completed or revoked, a team made
+     * inactive, a goal reached or given up, or a participation that has ended no longer makes one;
+     * the owning unit still reads its own data.
+     */
+    private Set<String> unitsTakingPartToday(List<IBaseResource> owned, LocalDate today) {
+        Set<String> units = new HashSet<>();
+        for (IBaseResource resource : owned) {
+            if (resource instanceof CarePlan plan && IN_FORCE_PLANS.contains(plan.getStatus())) {
+                Owner.of(plan).map(Owner::unit).ifPresent(units::add);
+                plan.getActivity()
+                        .forEach(activity -> activity.getDetail().getPerformer().forEach(performer -> hsaId(performer)
+                                .ifPresent(units::add)));
+            } else if (resource instanceof Goal goal && IN_FORCE_GOALS.contains(goal.getLifecycleStatus())) {
+                Owner.of(goal).map(Owner::unit).ifPresent(units::add);
+            } else if (resource instanceof CareTeam team
+                    && (!team.hasStatus() || IN_FORCE_TEAMS.contains(team.getStatus()))) {
+                Owner.of(team).map(Owner::unit).ifPresent(units::add);
+                team.getManagingOrganization().forEach(org -> hsaId(org).ifPresent(units::add));
+                team.getParticipant().stream()
+                        .filter(participant -> holds(participant.getPeriod(), today))
+                        .forEach(participant -> {
+                            hsaId(participant.getMember()).ifPresent(units::add);
+                            hsaId(participant.getOnBehalfOf()).ifPresent(units::add);
+                        });
+            }
+        }
+        return units;
     }
 
     /**
@@ -494,6 +577,11 @@ final class CareView implements BoundaryView {
         if (hsaIds.containsKey(key)) {
             return hsaIds.get(key);
         }
+        Optional<Optional<String>> remembered = directory.remembered(key);
+        if (remembered.isPresent()) {
+            hsaIds.put(key, remembered.get());
+            return remembered.get();
+        }
         hsaIds.put(key, Optional.empty()); // a loop of references ends here
         Optional<String> found =
                 switch (String.valueOf(id.getResourceType())) {
@@ -509,6 +597,7 @@ final class CareView implements BoundaryView {
                     default -> Optional.empty();
                 };
         hsaIds.put(key, found);
+        directory.remember(key, found);
         return found;
     }
 
@@ -520,8 +609,11 @@ final class CareView implements BoundaryView {
         }
     }
 
-    private List<IBaseResource> search(Class<? extends IBaseResource> type, String parameter, String patient) {
-        SearchParameterMap map = SearchParameterMap.newSynchronous().add(parameter, new ReferenceParam(patient));
+    private List<IBaseResource> search(
+            Class<? extends IBaseResource> type, String parameter, List<String> patientReferences) {
+        ReferenceOrListParam anyOf = new ReferenceOrListParam();
+        patientReferences.forEach(reference -> anyOf.addOr(new ReferenceParam(reference)));
+        SearchParameterMap map = SearchParameterMap.newSynchronous().add(parameter, anyOf);
         return daoRegistry
                 .getResourceDao(type)
                 .search(map, new SystemRequestDetails())

@@ -89,13 +89,19 @@ class PatientBoundary implements RestInterceptor {
     private final DaoRegistry daoRegistry;
     private final StoredSearches storedSearches;
     private final PdlProperties pdl;
+    private final DirectoryHsaIds directory;
 
     PatientBoundary(
-            FhirContext fhirContext, DaoRegistry daoRegistry, StoredSearches storedSearches, PdlProperties pdl) {
+            FhirContext fhirContext,
+            DaoRegistry daoRegistry,
+            StoredSearches storedSearches,
+            PdlProperties pdl,
+            DirectoryHsaIds directory) {
         this.fhirContext = fhirContext;
         this.daoRegistry = daoRegistry;
         this.storedSearches = storedSearches;
         this.pdl = pdl;
+        this.directory = directory;
     }
 
     @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED, order = HookOrder.ACCESS + 10)
@@ -208,6 +214,13 @@ class PatientBoundary implements RestInterceptor {
                 || operation == RestOperationTypeEnum.VREAD
                 || operation == RestOperationTypeEnum.HISTORY_INSTANCE
                 || request.getUserData().containsKey(HISTORY_PAGE);
+        if (view instanceof CareView care) {
+            List<IBaseResource> shown = new java.util.ArrayList<>();
+            for (int i = 0; i < details.size(); i++) {
+                shown.add(details.getResource(i));
+            }
+            care.weighPatientsOf(shown);
+        }
         for (int i = 0; i < details.size(); i++) {
             IBaseResource resource = details.getResource(i);
             if (resource == null) {
@@ -477,7 +490,7 @@ class PatientBoundary implements RestInterceptor {
     }
 
     private Optional<CareView> careView(RequestDetails request, AccessToken token) {
-        return CareView.of(request, token, pdl, fhirContext, daoRegistry);
+        return CareView.of(request, token, pdl, fhirContext, daoRegistry, directory);
     }
 
     /** A stored search's parameters as a request would carry them (each AND term's ORs joined). */

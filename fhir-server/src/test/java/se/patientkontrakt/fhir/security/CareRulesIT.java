@@ -440,6 +440,56 @@ class CareRulesIT extends SecuredFhirIT {
                 .statusCode(200);
     }
 
+    /**
+     * A care relationship is the care of now (aktuell vårdrelation): when the owner revokes the
+     * contract and makes the team inactive, Vårdcentralen Oskarshamn, which took part only through
+     * them, reads nothing more of the patient unless it declares a relationship; the owning unit
+     * still reads its own.
+     */
+    @Test
+    void aCareRelationshipEndsWhenTheCareDoes() {
+        World world = build(Spärr.NONE);
+        String contract = world.owned().keySet().stream()
+                .filter(id -> id.startsWith("CarePlan/"))
+                .findFirst()
+                .orElseThrow();
+        String team = world.owned().keySet().stream()
+                .filter(id -> id.startsWith("CareTeam/"))
+                .findFirst()
+                .orElseThrow();
+        Reader.UNIT_TAKING_PART.request().when().get("/" + contract).then().statusCode(200);
+
+        RequestSpecification owner = as(system(KALMAR, VCNY)).contentType("application/json-patch+json");
+        owner.body("[{\"op\":\"replace\",\"path\":\"/status\",\"value\":\"revoked\"}]")
+                .when()
+                .patch("/" + contract)
+                .then()
+                .statusCode(200);
+        as(system(KALMAR, VCNY))
+                .contentType("application/json-patch+json")
+                .body("[{\"op\":\"replace\",\"path\":\"/status\",\"value\":\"inactive\"}]")
+                .when()
+                .patch("/" + team)
+                .then()
+                .statusCode(200);
+
+        for (String path : List.of(contract, team, world.vardcentralGoal())) {
+            assertThat(Reader.UNIT_TAKING_PART.request().when().get("/" + path).statusCode())
+                    .as("%s for a unit whose part in the care has ended", path)
+                    .isEqualTo(404);
+            assertThat(as(Reader.UNIT_TAKING_PART.token())
+                            .header(PdlDeclaration.CARE_RELATIONSHIP_HEADER, "Patienten har sökt vård igen idag")
+                            .when()
+                            .get("/" + path)
+                            .statusCode())
+                    .as("%s with a declared care relationship", path)
+                    .isEqualTo(200);
+            assertThat(Reader.OWNING_UNIT.request().when().get("/" + path).statusCode())
+                    .as("%s for its owner", path)
+                    .isEqualTo(200);
+        }
+    }
+
     private static String unitOf(Piece piece) {
         return switch (piece) {
             case VARDCENTRAL -> VCNY;

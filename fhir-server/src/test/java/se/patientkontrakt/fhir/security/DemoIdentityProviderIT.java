@@ -259,6 +259,27 @@ class DemoIdentityProviderIT extends FhirIT {
         request.when().get("/" + path).then().statusCode(status);
     }
 
+    /** The README's row: Fatima reads Esther's contract, which Region Kalmar owns, but does not change it. */
+    @Test
+    void anotherCareGiversContractReadsButDoesNotChange() {
+        String fatima = tokenFor(persona("fatima-hassan"));
+        String before = as(fatima)
+                .when()
+                .get("/" + ESTHER)
+                .then()
+                .statusCode(200)
+                .extract()
+                .header("ETag");
+        as(fatima)
+                .contentType("application/json-patch+json")
+                .body("[{\"op\":\"replace\",\"path\":\"/title\",\"value\":\"Esthers kontrakt\"}]")
+                .when()
+                .patch("/" + ESTHER)
+                .then()
+                .statusCode(403);
+        assertThat(as(fatima).when().get("/" + ESTHER).header("ETag")).isEqualTo(before);
+    }
+
     @Test
     void aSpärrHoldsEvenInAnEmergencyAndTheAnswerSaysSo() {
         Bundle saras = parse(
