@@ -12,7 +12,7 @@
 # directory under /tmp, printed first); each figure is in a file named after what it measured.
 # The server is fhir-server/target's jar, built if missing: rebuild it after a change.
 # DURATION (default 20 s), WARMUP_RUN (10 s) and NEW (1000 contracts) shorten a trial run.
-# To measure a database loaded before: LOADED (contracts of seed 42 already there), BESIDES (other
+# LOAD_ONLY=1 loads and measures nothing (for scripts/bench-pdl.sh). To measure a database loaded before: LOADED (contracts of seed 42 already there), BESIDES (other
 # populations there, as ",seed:count,..."), SEED (the first seed for new contracts, default 43).
 #
 # The load runs with validation off and eight clients, in steps of STEP contracts (default
@@ -98,6 +98,7 @@ for size in "${sizes[@]}"; do
         echo "$(date +%T) loaded $to: $(grep -o '[0-9.]* contracts/s' "$out/load-$to.txt")"
         loaded=$to
     done
+    [ -z "${LOAD_ONLY:-}" ] || continue
     start true "measure-$size"
     bench read-latency "$common --count $size --concurrency 1 --duration $warmup_run --warmup 5" >"$out/read-$size-warm.txt" 2>&1
     bench read-latency "$common --count $size --concurrency 1 --duration $duration --warmup 5" >"$out/read-$size.txt" 2>&1

@@ -44,6 +44,7 @@ import se.patientkontrakt.fhir.bench.SyntheticPopulation.Clinician;
 import se.patientkontrakt.fhir.bench.SyntheticPopulation.Contract;
 import se.patientkontrakt.fhir.bench.SyntheticPopulation.Party;
 import se.patientkontrakt.fhir.bench.SyntheticPopulation.Unit;
+import se.patientkontrakt.fhir.contract.Owner;
 
 /**
  * The synthetic population as FHIR transaction Bundles shaped like the example contracts in
@@ -131,15 +132,25 @@ final class PopulationBundles {
             entries.declare("CarePlan/" + contract.sipId());
         }
         entries.put(patient(contract));
-        entries.put(careTeam(contract, entries));
+        entries.put(owned(careTeam(contract, entries), contract.managingUnit()));
         for (Goal goal : goals(contract, entries)) {
-            entries.put(goal);
+            entries.put(owned(goal, contract.managingUnit()));
         }
         if (contract.sipAuthor() != null) {
-            entries.put(sip(contract, entries));
+            entries.put(owned(sip(contract, entries), contract.sipAuthor()));
         }
-        entries.put(carePlan(contract, entries));
+        entries.put(owned(carePlan(contract, entries), contract.managingUnit()));
         return bundle;
+    }
+
+    /**
+     * The owner labels a care unit's commission would have put on the resource (Patientdatalagen):
+     * the unit and its care giver, whose HSA-id begins the unit's. The loader writes without
+     * access control, where the server keeps the labels a write brings.
+     */
+    private static <T extends Resource> T owned(T resource, Unit unit) {
+        new Owner(SyntheticPopulation.careGiverOf(unit), unit.hsaId()).labelOnto(resource);
+        return resource;
     }
 
     private static Patient patient(Contract contract) {

@@ -13,8 +13,9 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,6 +54,12 @@ public final class ReadLatencyCommand {
               --duration SECONDS  measured time per scenario (default 30)
               --requests R        measure R requests per scenario instead of a duration
               --warmup SECONDS    unmeasured requests before each scenario (default 5)
+              --as care           send each request with a care user's token (the test issuer's,
+                                  valid for two hours) whose commission is at the unit the
+                                  request concerns: the patient's contract's unit, the fast
+                                  vårdkontakt's unit, the unit searched for, or for the overdue
+                                  list a vårdcentral of the region; for a server that trusts
+                                  fhir-server/src/test/resources/auth/issuer-public-key.pem
               --scenarios LIST    comma-separated names (default: all that only read):
                                   portal, portal-by-identifier, overdue-worklist,
                                   by-fast-vardkontakt, by-unit, by-patient-identifier,
@@ -74,9 +81,22 @@ public final class ReadLatencyCommand {
      */
     private record Scenario(String name, String shape, boolean onlyWhenNamed, RequestMaker request) {
 
-        /** A read: GET of the path drawn, relative to the base URL. */
-        static Scenario read(String name, String shape, Function<SplittableRandom, String> path) {
-            return new Scenario(name, "GET " + shape, false, (command, random) -> command.get(path.apply(random)));
+        /** A read: GET of the path drawn, relative to the base URL, as the unit drawn with it. */
+        static Scenario read(String name, String shape, Function<SplittableRandom, Target> target) {
+            return new Scenario(name, "GET " + shape, false, (command, random) -> {
+                Target drawn = target.apply(random);
+                return command.get(drawn.path(), drawn.unit());
+            });
+        }
+    }
+
+    /** A request path, and the unit (HSA-id) whose care user asks it when tokens are sent. */
+    private record Target(String path, String unit) {}
+
+    /** Something to ask about, and the unit that would ask. */
+    private record Asked(String value, String unit) {
+        Target at(String path) {
+            return new Target(path, unit);
         }
     }
 
@@ -86,43 +106,57 @@ public final class ReadLatencyCommand {
     }
 
     /** An active contract's open next step: the CarePlan, the index of the activity, its promised date. */
-    private record NextStep(String contractId, int activity, LocalDate promised) {}
+    private record NextStep(String contractId, int activity, LocalDate promised, String unit) {}
 
     /** What the population holds, as the benchmark needs it. */
     private record Targets(
-            List<String> patients,
-            List<String> personnummer,
-            List<String> roles,
-            List<String> units,
+            List<Asked> patients,
+            List<Asked> personnummer,
+            List<Asked> roles,
+            List<Asked> units,
+            List<String> vardcentraler,
             List<NextStep> nextSteps) {
 
         static Targets of(SyntheticPopulation population) {
             List<NextStep> nextSteps = new ArrayList<>();
-            List<String> patients = new ArrayList<>();
-            List<String> personnummer = new ArrayList<>();
-            TreeSet<String> roles = new TreeSet<>();
-            TreeSet<String> units = new TreeSet<>();
+            List<Asked> patients = new ArrayList<>();
+            List<Asked> personnummer = new ArrayList<>();
+            TreeMap<String, String> roles = new TreeMap<>();
+            TreeMap<String, String> units = new TreeMap<>();
             for (int i = 0; i < population.count(); i++) {
                 Contract contract = population.contract(i);
-                patients.add(contract.patientId());
+                String unit = contract.managingUnit().hsaId();
+                patients.add(new Asked(contract.patientId(), unit));
                 if (!contract.number().samordningsnummer()) {
-                    personnummer.add(contract.number().value());
+                    personnummer.add(new Asked(contract.number().value(), unit));
                 }
                 if (contract.vardkontakt() != null) {
-                    roles.add(contract.vardkontakt().roleId());
+                    roles.put(
+                            contract.vardkontakt().roleId(),
+                            contract.vardkontakt().unit().hsaId());
                 }
-                units.add(contract.managingUnit().id());
+                units.put(contract.managingUnit().id(), unit);
                 List<SyntheticPopulation.Activity> activities = contract.activities();
                 for (int a = 0; a < activities.size(); a++) {
                     SyntheticPopulation.Activity activity = activities.get(a);
                     if (contract.status() == SyntheticPopulation.ContractStatus.ACTIVE
                             && activity.kind().equals("next-step")
                             && activity.status().equals("scheduled")) {
-                        nextSteps.add(new NextStep(contract.contractId(), a, activity.end()));
+                        nextSteps.add(new NextStep(contract.contractId(), a, activity.end(), unit));
                     }
                 }
             }
-            return new Targets(patients, personnummer, List.copyOf(roles), List.copyOf(units), nextSteps);
+            List<String> vardcentraler = population.units().stream()
+                    .filter(unit -> unit.kind() == SyntheticPopulation.UnitKind.VARDCENTRAL)
+                    .map(SyntheticPopulation.Unit::hsaId)
+                    .toList();
+            return new Targets(patients, personnummer, asked(roles), asked(units), vardcentraler, nextSteps);
+        }
+
+        private static List<Asked> asked(Map<String, String> unitsByValue) {
+            return unitsByValue.entrySet().stream()
+                    .map(e -> new Asked(e.getKey(), e.getValue()))
+                    .toList();
         }
     }
 
@@ -135,11 +169,13 @@ public final class ReadLatencyCommand {
     private final String base;
     private final int concurrency;
     private final long seed;
+    private final CareTokens tokens;
 
-    private ReadLatencyCommand(String base, int concurrency, long seed) {
+    private ReadLatencyCommand(String base, int concurrency, long seed, CareTokens tokens) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.concurrency = concurrency;
         this.seed = seed;
+        this.tokens = tokens;
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -164,7 +200,11 @@ public final class ReadLatencyCommand {
                             "duration",
                             "requests",
                             "warmup",
-                            "scenarios"));
+                            "scenarios",
+                            "as"));
+            if (options.has("as") && !options.string("as", "").equals("care")) {
+                throw new Options.UsageException("--as takes only 'care'");
+            }
             count = options.positive("count", 1000);
             seed = options.number("seed", 42);
             today = options.date("today", LocalDate.now());
@@ -192,12 +232,16 @@ public final class ReadLatencyCommand {
             System.exit(2);
         }
 
-        ReadLatencyCommand command =
-                new ReadLatencyCommand(options.string("base-url", "http://localhost:8080/fhir"), concurrency, seed);
+        ReadLatencyCommand command = new ReadLatencyCommand(
+                options.string("base-url", "http://localhost:8080/fhir"),
+                concurrency,
+                seed,
+                options.has("as") ? new CareTokens(Duration.ofHours(2)) : null);
         System.out.printf(
-                "Read latency at %s: population N=%d (seed %d, today %s), %d client%s, %s per scenario after %d s"
+                "Read latency at %s%s: population N=%d (seed %d, today %s), %d client%s, %s per scenario after %d s"
                         + " warm-up; %d processors here%n%n",
                 command.base,
+                command.tokens == null ? "" : " as care users of the unit asked about",
                 count,
                 seed,
                 today,
@@ -246,37 +290,48 @@ public final class ReadLatencyCommand {
 
     private static List<Scenario> scenarios(Targets targets, LocalDate today) {
         return List.of(
-                Scenario.read(
-                        "portal",
-                        "/Patient/{id}/$patientkontrakt",
-                        random -> "/Patient/" + pick(random, targets.patients()) + "/$patientkontrakt"),
+                Scenario.read("portal", "/Patient/{id}/$patientkontrakt", random -> {
+                    Asked patient = pick(random, targets.patients());
+                    return patient.at("/Patient/" + patient.value() + "/$patientkontrakt");
+                }),
                 Scenario.read(
                         "portal-by-identifier",
                         "/Patient/$patientkontrakt?identifier=" + PERSONNUMMER + "|{pnr}",
-                        random -> "/Patient/$patientkontrakt?identifier="
-                                + encode(PERSONNUMMER + "|" + pick(random, targets.personnummer()))),
+                        random -> {
+                            Asked number = pick(random, targets.personnummer());
+                            return number.at("/Patient/$patientkontrakt?identifier="
+                                    + encode(PERSONNUMMER + "|" + number.value()));
+                        }),
                 Scenario.read(
                         "overdue-worklist",
                         "/CarePlan?next-step-due=lt" + today
                                 + "&status=active&_sort=next-step-due&_count=20&_include=CarePlan:subject",
-                        random -> "/CarePlan?next-step-due=lt" + today
-                                + "&status=active&_sort=next-step-due&_count=20&_include=CarePlan:subject"),
+                        random -> new Target(
+                                "/CarePlan?next-step-due=lt" + today
+                                        + "&status=active&_sort=next-step-due&_count=20&_include=CarePlan:subject",
+                                pick(random, targets.vardcentraler()))),
                 Scenario.read(
                         "by-fast-vardkontakt",
                         "/CarePlan?care-team.fast-vardkontakt=PractitionerRole/{role}&_include=CarePlan:care-team",
-                        random -> "/CarePlan?care-team.fast-vardkontakt="
-                                + encode("PractitionerRole/" + pick(random, targets.roles()))
-                                + "&_include=CarePlan:care-team"),
-                Scenario.read(
-                        "by-unit",
-                        "/CarePlan?care-team.managing-organization=Organization/{unit}",
-                        random -> "/CarePlan?care-team.managing-organization="
-                                + encode("Organization/" + pick(random, targets.units()))),
+                        random -> {
+                            Asked role = pick(random, targets.roles());
+                            return role.at("/CarePlan?care-team.fast-vardkontakt="
+                                    + encode("PractitionerRole/" + role.value())
+                                    + "&_include=CarePlan:care-team");
+                        }),
+                Scenario.read("by-unit", "/CarePlan?care-team.managing-organization=Organization/{unit}", random -> {
+                    Asked unit = pick(random, targets.units());
+                    return unit.at(
+                            "/CarePlan?care-team.managing-organization=" + encode("Organization/" + unit.value()));
+                }),
                 Scenario.read(
                         "by-patient-identifier",
                         "/CarePlan?subject:Patient.identifier=" + PERSONNUMMER + "|{pnr}",
-                        random -> "/CarePlan?subject:Patient.identifier="
-                                + encode(PERSONNUMMER + "|" + pick(random, targets.personnummer()))),
+                        random -> {
+                            Asked number = pick(random, targets.personnummer());
+                            return number.at("/CarePlan?subject:Patient.identifier="
+                                    + encode(PERSONNUMMER + "|" + number.value()));
+                        }),
                 new Scenario(
                         "update-next-step",
                         "GET /CarePlan/{id} (not measured), then PATCH /CarePlan/{id} with If-Match: the promised"
@@ -287,17 +342,22 @@ public final class ReadLatencyCommand {
                         "evaluate-measure",
                         "GET /Measure/{pk-measure}/$evaluate-measure?periodStart={year}-01-01&periodEnd={year}-12-31",
                         true,
-                        (command, random) -> command.get("/Measure/" + pick(random, MEASURES)
-                                + "/$evaluate-measure?periodStart=" + today.getYear() + "-01-01&periodEnd="
-                                + today.getYear() + "-12-31")));
+                        (command, random) -> command.get(
+                                "/Measure/" + pick(random, MEASURES) + "/$evaluate-measure?periodStart="
+                                        + today.getYear() + "-01-01&periodEnd=" + today.getYear() + "-12-31",
+                                pick(random, targets.vardcentraler()))));
     }
 
-    private HttpRequest get(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path))
+    private HttpRequest get(String path, String unit) {
+        return authorised(HttpRequest.newBuilder(URI.create(base + path)), unit)
                 .timeout(Duration.ofMinutes(1))
                 .header("Accept", "application/fhir+json")
                 .GET()
                 .build();
+    }
+
+    private HttpRequest.Builder authorised(HttpRequest.Builder request, String unit) {
+        return tokens == null ? request : request.header("Authorization", "Bearer " + tokens.of(unit));
     }
 
     /**
@@ -306,7 +366,7 @@ public final class ReadLatencyCommand {
      */
     private HttpRequest moveNextStep(NextStep step) throws IOException, InterruptedException {
         HttpResponse<String> current =
-                http.send(get("/CarePlan/" + step.contractId()), HttpResponse.BodyHandlers.ofString());
+                http.send(get("/CarePlan/" + step.contractId(), step.unit()), HttpResponse.BodyHandlers.ofString());
         String etag = current.headers()
                 .firstValue("ETag")
                 .orElseThrow(() -> new IOException(
@@ -322,7 +382,7 @@ public final class ReadLatencyCommand {
                 end.startsWith(step.promised().toString()) ? step.promised().plusDays(1) : step.promised();
         String patch = "[{\"op\":\"replace\",\"path\":\"/activity/" + step.activity()
                 + "/detail/scheduledPeriod/end\",\"value\":\"" + moved + "\"}]";
-        return HttpRequest.newBuilder(URI.create(base + "/CarePlan/" + step.contractId()))
+        return authorised(HttpRequest.newBuilder(URI.create(base + "/CarePlan/" + step.contractId())), step.unit())
                 .timeout(Duration.ofMinutes(1))
                 .header("Accept", "application/fhir+json")
                 .header("Content-Type", "application/json-patch+json")

@@ -253,6 +253,16 @@ final class SyntheticPopulation {
         buildDirectory(root.split(), unitCount, practitionerCount);
     }
 
+    /** The care giver (vårdgivare) of a unit: the region, or the municipality for home care. */
+    static String careGiverOf(Unit unit) {
+        return careGiverOfUnit(unit.hsaId());
+    }
+
+    /** The care giver of the unit with this HSA-id: the organisation number it begins with. */
+    static String careGiverOfUnit(String hsaId) {
+        return hsaId.substring(0, REGION_ORGANISATION_NUMBER.length());
+    }
+
     LocalDate today() {
         return today;
     }
