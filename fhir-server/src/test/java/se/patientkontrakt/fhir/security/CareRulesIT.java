@@ -135,6 +135,14 @@ class CareRulesIT extends SecuredFhirIT {
     /** One patient's data, piece by piece. */
     record World(String patient, Map<String, Piece> owned, String orthopaedicGoal) {
 
+        /** The first piece of this type, whoever owns it (the contract, the team). */
+        String first(String type) {
+            return owned.keySet().stream()
+                    .filter(id -> id.startsWith(type + "/"))
+                    .findFirst()
+                    .orElseThrow();
+        }
+
         String vardcentralGoal() {
             return owned.keySet().stream()
                     .filter(id -> id.startsWith("Goal/") && owned.get(id) == Piece.VARDCENTRAL)
@@ -385,10 +393,7 @@ class CareRulesIT extends SecuredFhirIT {
     @Test
     void anotherCareGiversRecordsAreReadNotChanged() {
         World world = build(Spärr.NONE);
-        String contract = world.owned().keySet().stream()
-                .filter(id -> id.startsWith("CarePlan/"))
-                .findFirst()
-                .orElseThrow();
+        String contract = world.first("CarePlan");
         String kommunGoal = world.owned().entrySet().stream()
                 .filter(e -> e.getKey().startsWith("Goal/") && e.getValue() == Piece.KOMMUN)
                 .map(Map.Entry::getKey)
@@ -449,14 +454,8 @@ class CareRulesIT extends SecuredFhirIT {
     @Test
     void aCareRelationshipEndsWhenTheCareDoes() {
         World world = build(Spärr.NONE);
-        String contract = world.owned().keySet().stream()
-                .filter(id -> id.startsWith("CarePlan/"))
-                .findFirst()
-                .orElseThrow();
-        String team = world.owned().keySet().stream()
-                .filter(id -> id.startsWith("CareTeam/"))
-                .findFirst()
-                .orElseThrow();
+        String contract = world.first("CarePlan");
+        String team = world.first("CareTeam");
         Reader.UNIT_TAKING_PART.request().when().get("/" + contract).then().statusCode(200);
 
         RequestSpecification owner = as(system(KALMAR, VCNY)).contentType("application/json-patch+json");
