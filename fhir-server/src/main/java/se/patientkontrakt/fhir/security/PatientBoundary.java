@@ -18,6 +18,7 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.util.UrlUtil;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -215,7 +216,7 @@ class PatientBoundary implements RestInterceptor {
                 || operation == RestOperationTypeEnum.HISTORY_INSTANCE
                 || request.getUserData().containsKey(HISTORY_PAGE);
         if (view instanceof CareView care) {
-            List<IBaseResource> shown = new java.util.ArrayList<>();
+            List<IBaseResource> shown = new ArrayList<>();
             for (int i = 0; i < details.size(); i++) {
                 shown.add(details.getResource(i));
             }
@@ -244,15 +245,15 @@ class PatientBoundary implements RestInterceptor {
      */
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_UPDATED, order = HookOrder.ACCESS + 5)
     void changeOnlyWhatTheTokenSees(IBaseResource previous, IBaseResource updated, RequestDetails request) {
-        refuseUnseen(previous, request);
+        refuseWhatTheTokenMayNotChange(previous, request);
     }
 
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED, order = HookOrder.ACCESS + 5)
     void deleteOnlyWhatTheTokenSees(IBaseResource resource, RequestDetails request) {
-        refuseUnseen(resource, request);
+        refuseWhatTheTokenMayNotChange(resource, request);
     }
 
-    private void refuseUnseen(IBaseResource stored, RequestDetails request) {
+    private void refuseWhatTheTokenMayNotChange(IBaseResource stored, RequestDetails request) {
         Optional<BoundaryView> view = AccessToken.of(request).flatMap(token -> view(request, token));
         if (view.isPresent() && !view.get().mayRead(stored)) {
             throw notFound(stored.getIdElement());
