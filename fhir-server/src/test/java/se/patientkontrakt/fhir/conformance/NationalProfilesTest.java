@@ -16,11 +16,14 @@ import org.hl7.fhir.common.hapi.validation.support.PrePopulatedValidationSupport
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.ElementDefinition.DiscriminatorType;
+import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.StructureDefinition;
 import org.hl7.fhir.r4.model.ValueSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Our output against the national guide NPÖ and 1177 read it by: care's Provenance is also an
@@ -41,6 +44,8 @@ class NationalProfilesTest {
 
     private static final FhirContext FHIR = FhirContext.forR4Cached();
     private static final Path EHDS_TK = ConformanceFolders.NATIONAL.resolve("ehds-tk-0.3.3");
+    private static final Path SE_BASE = ConformanceFolders.NATIONAL.resolve("se-base-1.1.0");
+    private static final String SE_BASE_PROFILES = "http://hl7.se/fhir/ig/base/StructureDefinition/SEBase";
     private static final String INERA_PROVENANCE =
             "https://fhir.inera.se/ig/ehds-tk/StructureDefinition/inera-ehds-provenance";
 
@@ -51,9 +56,13 @@ class NationalProfilesTest {
         assertThat(EHDS_TK)
                 .as("Inera's EHDS-TK definitions beside the repository")
                 .isDirectory();
+        assertThat(SE_BASE)
+                .as("HL7 Sweden's base profiles beside the repository")
+                .isDirectory();
         PrePopulatedValidationSupport definitions = new PrePopulatedValidationSupport(FHIR);
         Stream.of(
                         jsonFilesUnder(EHDS_TK),
+                        jsonFilesUnder(SE_BASE),
                         ConformanceFolders.jsonFiles("profiles"),
                         ConformanceFolders.jsonFiles("terminology"))
                 .flatMap(files -> files)
@@ -76,6 +85,44 @@ class NationalProfilesTest {
                 .anyMatch(error -> error.contains("custodian"));
     }
 
+    /**
+     * HL7 Sweden's base profiles constrain who a patient, a practitioner, a role and an
+     * organisation are (personnummer and HSA-id systems, a name): every example of those types is
+     * also a SEBase instance of its type.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("directoryAndPatientExamples")
+    void theExampleIsAlsoASwedishBaseInstance(String file) {
+        String example = ConformanceFolders.read(
+                ConformanceFolders.ROOT.resolve("examples").resolve(file));
+        String type = FHIR.newJsonParser().parseResource(example).fhirType();
+
+        assertThat(errors(example, SE_BASE_PROFILES + type)).isEmpty();
+    }
+
+    @Test
+    void aSwedishBasePatientWithoutANameIsRefused() {
+        Patient nameless = FHIR.newJsonParser()
+                .parseResource(
+                        Patient.class,
+                        ConformanceFolders.read(
+                                ConformanceFolders.ROOT.resolve("examples/Patient-goran-karlsson.json")));
+        nameless.getName().clear();
+
+        assertThat(errors(FHIR.newJsonParser().encodeResourceToString(nameless), SE_BASE_PROFILES + "Patient"))
+                .anyMatch(error -> error.contains("Patient.name"));
+    }
+
+    static Stream<String> directoryAndPatientExamples() {
+        List<String> files = ConformanceFolders.jsonFiles("examples")
+                .map(p -> p.getFileName().toString())
+                .filter(name -> Stream.of("Patient-", "Practitioner-", "PractitionerRole-", "Organization-")
+                        .anyMatch(name::startsWith))
+                .toList();
+        assertThat(files).as("examples of the four SEBase types").hasSizeGreaterThanOrEqualTo(4);
+        return files.stream();
+    }
+
     /** As text: HAPI's encoder would drop the versions from the target references. */
     private static String caresProvenance() {
         return ConformanceFolders.read(
@@ -83,8 +130,12 @@ class NationalProfilesTest {
     }
 
     private static List<String> ineraErrors(String provenance) {
+        return errors(provenance, INERA_PROVENANCE);
+    }
+
+    private static List<String> errors(String resource, String profile) {
         return validator
-                .validateWithResult(provenance, new ValidationOptions().addProfile(INERA_PROVENANCE))
+                .validateWithResult(resource, new ValidationOptions().addProfile(profile))
                 .getMessages()
                 .stream()
                 .filter(m -> m.getSeverity() == ResultSeverityEnum.ERROR || m.getSeverity() == ResultSeverityEnum.FATAL)
