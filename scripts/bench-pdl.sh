@@ -15,7 +15,9 @@
 # contract's unit for the portal view; the fast vårdkontakt's; the unit searched for; a
 # vårdcentral for the overdue list), so every answer is the one that unit's user is allowed.
 # ROUNDS (default 3) and DURATION (default 20 s per scenario) shorten or lengthen it; OUT
-# (default a new directory under /tmp) keeps each run's table.
+# (default a new directory under /tmp) keeps each run's table; SCENARIOS (default: every read
+# scenario of read-latency) names some, e.g. SCENARIOS=portal,national-view,document,pdf for what
+# the contract leaving the server costs beside the portal view.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +26,7 @@ count="${2:?the number of contracts loaded}"
 today="${TODAY:-2026-11-23}"
 rounds="${ROUNDS:-3}"
 duration="${DURATION:-20}"
+scenarios="${SCENARIOS:+--scenarios $SCENARIOS}"
 out="${OUT:-$(mktemp -d /tmp/pk-bench-pdl.XXXXXX)}"
 mkdir -p "$out"
 echo "results in $out"
@@ -60,7 +63,7 @@ start() { # on or off
 bench() { # side, seconds, file
     ./mvnw -q -pl fhir-server -Pbench exec:java@read-latency -Djacoco.skip=true -Dexec.args="--base-url \
 http://localhost:${port[$1]}/fhir --seed 42 --today $today --count $count --concurrency 1 --as care \
---duration $2 --warmup 5" >"$3" 2>&1
+--duration $2 --warmup 5 $scenarios" >"$3" 2>&1
 }
 
 start on

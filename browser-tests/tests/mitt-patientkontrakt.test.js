@@ -1,6 +1,7 @@
 // "Mitt patientkontrakt" for every example persona, in headless Chromium.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { BASE_URL, fhir, launch, openPage, screenshot } from './browser.js';
 import { PERSONAS, today } from './personas.js';
 import { expectAccessibleNames, expectContrast, expectHeadingOrder, focusByKeyboard } from './a11y.js';
@@ -58,6 +59,21 @@ for (const persona of PERSONAS) {
       await expectContrast(page);
       assert.deepEqual(page.scriptErrors, []);
       await screenshot(page, `mitt-patientkontrakt-${persona.id}`);
+    });
+
+    test('prints the contract as a PDF, in normal and in large type', async () => {
+      const page = await openContract(persona);
+      const sizes = [];
+      for (const id of ['#skriv-ut', '#skriv-ut-stor']) {
+        const [download] = await Promise.all([page.waitForEvent('download'), page.locator(id).click()]);
+        assert.match(download.suggestedFilename(), /^patientkontrakt-version-\d+(-stor-text)?\.pdf$/);
+        const path = await download.path();
+        const bytes = readFileSync(path);
+        assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
+        sizes.push(bytes.length);
+      }
+      assert.ok(sizes.every((size) => size > 10000), `PDFs of ${sizes} bytes hold the embedded fonts`);
+      assert.deepEqual(page.scriptErrors, []);
     });
 
     test('the agreement confirmed with the keyboard is stored as a new version', async () => {

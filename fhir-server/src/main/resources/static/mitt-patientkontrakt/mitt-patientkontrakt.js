@@ -3,7 +3,7 @@
 // and who has read the record from the access log (GET /fhir/AuditEvent).
 import {
   ACTIVITY_KIND, EXT_AGREEMENT, FAST_KONTAKT, PK, FhirError,
-  accessControlOn, bundleIndex, codeOf, connect, daysFromToday, el, extension, fhir, humanName, inForce,
+  accessControlOn, bundleIndex, codeOf, connect, daysFromToday, el, extension, fhir, fhirBlob, humanName, inForce,
   showError, swedishDate, tokenPatient,
 } from '/sidor/fhir.js';
 
@@ -66,6 +66,7 @@ function contractView(contract, index, patient) {
   const goals = (contract.goal || []).map((g) => index.get(g)).filter(Boolean);
   const goal = (category) => goals.find((g) => codeOf(g.category?.[0]) === category);
   return el('article', { 'aria-label': contract.title },
+    printButtons(contract),
     nextStepSection(activities('next-step')),
     section('viktigt', 'Det här är viktigt för mig', textOrNone(goal('vad-ar-viktigt')?.description?.text)),
     section('mal', 'Vårt gemensamma mål', sharedGoal(goal('gemensamt-mal'))),
@@ -77,6 +78,35 @@ function contractView(contract, index, patient) {
     section('andra-planer', 'Mina andra planer', otherPlans(contract, index)),
     agreementSection(contract, patient),
   );
+}
+
+/** The contract as a PDF (CarePlan/{id}/$document with Accept: application/pdf), in normal or large type. */
+function printButtons(contract) {
+  const result = el('div', { role: 'status', 'aria-live': 'polite' });
+  const button = (id, text, large) => {
+    const pdf = el('button', { type: 'button', id }, text);
+    pdf.addEventListener('click', async () => {
+      pdf.disabled = true;
+      result.replaceChildren(el('p', {}, 'Skapar PDF …'));
+      try {
+        const blob = await fhirBlob('/CarePlan/' + encodeURIComponent(contract.id) + '/$document'
+          + (large ? '?large-type=true' : ''), 'application/pdf');
+        const name = 'patientkontrakt-version-' + contract.meta.versionId + (large ? '-stor-text' : '') + '.pdf';
+        const link = el('a', { href: URL.createObjectURL(blob), download: name, id: id + '-pdf' }, 'Öppna PDF:en (' + name + ')');
+        result.replaceChildren(el('p', {}, link));
+        link.click();
+      } catch (error) {
+        showError(result, error);
+      } finally {
+        pdf.disabled = false;
+      }
+    });
+    return pdf;
+  };
+  return el('div', { class: 'utskrift' },
+    button('skriv-ut', 'Skriv ut (PDF)', false), ' ',
+    button('skriv-ut-stor', 'Skriv ut med stor text (PDF)', true),
+    result);
 }
 
 function section(id, heading, ...content) {

@@ -177,6 +177,28 @@ export async function fhir(path, { method = 'GET', body, contentType = FHIR_JSON
   return { resource, etag: response.headers.get('ETag') };
 }
 
+/**
+ * A non-FHIR answer relative to /fhir (e.g. Accept: application/pdf), as a Blob; throws FhirError
+ * on 4xx/5xx with what the OperationOutcome said.
+ */
+export async function fhirBlob(path, accept) {
+  const request = { headers: { Accept: accept } };
+  if (session?.accessToken) {
+    request.headers.Authorization = 'Bearer ' + session.accessToken;
+  }
+  const response = await fetch(FHIR_BASE + path, request);
+  if (!response.ok) {
+    let said = '';
+    try {
+      said = JSON.parse(await response.text())?.issue?.map((i) => i.diagnostics).filter(Boolean).join(' ');
+    } catch {
+      // not an OperationOutcome: the status says it
+    }
+    throw new FhirError(response.status, said || 'Servern svarade ' + response.status + '.');
+  }
+  return response.blob();
+}
+
 /** Every resource of a searchset, with the included ones reachable by "Type/id". */
 export function bundleIndex(bundle) {
   const byReference = new Map();

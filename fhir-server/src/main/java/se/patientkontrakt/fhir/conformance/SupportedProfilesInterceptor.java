@@ -32,7 +32,8 @@ class SupportedProfilesInterceptor implements RestInterceptor {
     }
 
     /** Operations whose definition is {@code profiles/OperationDefinition-pk-{name}.json}. */
-    private static final Set<String> PUBLISHED_OPERATIONS = Set.of("patientkontrakt", "evaluate-measure");
+    private static final Set<String> PUBLISHED_OPERATIONS =
+            Set.of("patientkontrakt", "evaluate-measure", "getcareplans", "document", "accesslog");
 
     @Hook(value = Pointcut.SERVER_CAPABILITY_STATEMENT_GENERATED, order = HookOrder.CONTENT + 20)
     void addProfiles(IBaseConformance generated) {

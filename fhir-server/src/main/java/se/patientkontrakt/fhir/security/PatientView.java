@@ -20,6 +20,7 @@ import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CareTeam;
+import org.hl7.fhir.r4.model.Composition;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Goal;
 import org.hl7.fhir.r4.model.IdType;
@@ -122,6 +123,9 @@ final class PatientView implements BoundaryView {
             case "Goal" -> partsOfApprovedPlans.contains(key) && isAbout(((Goal) resource).getSubject());
             case "Consent" -> isAbout(((Consent) resource).getPatient());
             case "AuditEvent" -> onlyAbout((AuditEvent) resource);
+            // Never stored: the head of a contract's document ($document), whose every entry is
+            // checked on its own; it is the patient's when it is about them.
+            case "Composition" -> isAbout(((Composition) resource).getSubject());
             default -> PUBLIC_TYPES.contains(type);
         };
     }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Measure;
 import org.hl7.fhir.r4.model.Patient;
@@ -73,6 +74,15 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
     private static final String VALIDATE = "$validate";
 
     static final String PORTAL_VIEW = "$patientkontrakt";
+
+    /** The patient's plans in the national shape (NPÖ, 1177 Journal): a read of them, as the portal view. */
+    static final String NATIONAL_VIEW = "$getcareplans";
+
+    /** Who has read the patient's data, in the national shape: a read of the access log. */
+    static final String ACCESS_LOG = "$accesslog";
+
+    /** A contract as a FHIR document (or PDF): a read of the contract and what it points to. */
+    static final String DOCUMENT = "$document";
 
     /** The follow-up measures: counts and shares per care unit, never a patient's own data. */
     static final String EVALUATE_MEASURE = "$evaluate-measure";
@@ -147,13 +157,24 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
             }
         }
         if (readsContracts(token)) {
-            rules.allow("portal view")
+            for (String view : List.of(PORTAL_VIEW, NATIONAL_VIEW)) {
+                rules.allow("portal view")
+                        .operation()
+                        .named(view)
+                        .onInstance(patient)
+                        .andRequireExplicitResponseAuthorization()
+                        .andThen();
+            }
+            allowPortalViewByIdentifier(rules);
+            allowDocument(rules);
+        }
+        if (readable(token).contains("AuditEvent") || readable(token).contains(SmartScope.ANY_TYPE)) {
+            rules.allow("access log")
                     .operation()
-                    .named(PORTAL_VIEW)
+                    .named(ACCESS_LOG)
                     .onInstance(patient)
                     .andRequireExplicitResponseAuthorization()
                     .andThen();
-            allowPortalViewByIdentifier(rules);
         }
         if (token.allows("CarePlan", Interaction.UPDATE)) {
             rules.allow("own contract")
@@ -195,6 +216,7 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
         if (!token.typesAllowing(Interaction.UPDATE).isEmpty()) {
             rules.allow("scope patch").patch().allRequests().andThen();
         }
+        careAccessLog(token, rules);
         for (String type : token.typesAllowing(Interaction.DELETE)) {
             if (SmartScope.ANY_TYPE.equals(type)) {
                 rules.allow("scope delete").delete().allResources().withAnyId().andThen();
@@ -207,13 +229,16 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
             }
         }
         if (readsContracts(token)) {
-            rules.allow("portal view")
-                    .operation()
-                    .named(PORTAL_VIEW)
-                    .onAnyInstance()
-                    .andRequireExplicitResponseAuthorization()
-                    .andThen();
+            for (String view : List.of(PORTAL_VIEW, NATIONAL_VIEW)) {
+                rules.allow("portal view")
+                        .operation()
+                        .named(view)
+                        .onAnyInstance()
+                        .andRequireExplicitResponseAuthorization()
+                        .andThen();
+            }
             allowPortalViewByIdentifier(rules);
+            allowDocument(rules);
             // Computed from every contract, so only for a token that may read every contract; the
             // MeasureReport it returns is made for the request and names no patient.
             rules.allow("follow-up measures")
@@ -221,6 +246,17 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
                     .named(EVALUATE_MEASURE)
                     .onInstancesOfType(Measure.class)
                     .andAllowAllResponses()
+                    .andThen();
+        }
+    }
+
+    private static void careAccessLog(AccessToken token, IAuthRuleBuilder rules) {
+        if (readable(token).contains("AuditEvent") || readable(token).contains(SmartScope.ANY_TYPE)) {
+            rules.allow("access log")
+                    .operation()
+                    .named(ACCESS_LOG)
+                    .onInstancesOfType(Patient.class)
+                    .andRequireExplicitResponseAuthorization()
                     .andThen();
         }
     }
@@ -235,11 +271,32 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
 
     /** By personnummer: what the view returns is still checked against the other rules. */
     private static void allowPortalViewByIdentifier(IAuthRuleBuilder rules) {
-        rules.allow("portal view by identifier")
+        for (String view : List.of(PORTAL_VIEW, NATIONAL_VIEW)) {
+            rules.allow("portal view by identifier")
+                    .operation()
+                    .named(view)
+                    .onType(Patient.class)
+                    .andRequireExplicitResponseAuthorization()
+                    .andThen();
+        }
+    }
+
+    /**
+     * A contract as a document: the contract is read as by a GET, every entry checked on the way
+     * out. HAPI checks a document Bundle as a resource of its own too (it stands alone, unlike a
+     * searchset), so the document Bundle itself is allowed; no Bundle is stored or served otherwise.
+     */
+    private static void allowDocument(IAuthRuleBuilder rules) {
+        rules.allow("contract document")
                 .operation()
-                .named(PORTAL_VIEW)
-                .onType(Patient.class)
+                .named(DOCUMENT)
+                .onInstancesOfType(CarePlan.class)
                 .andRequireExplicitResponseAuthorization()
+                .andThen();
+        rules.allow("contract document")
+                .read()
+                .resourcesOfType("Bundle")
+                .withAnyId()
                 .andThen();
     }
 

@@ -61,7 +61,8 @@ public final class ReadLatencyCommand {
                                   list a vårdcentral of the region; for a server that trusts
                                   fhir-server/src/test/resources/auth/issuer-public-key.pem
               --scenarios LIST    comma-separated names (default: all that only read):
-                                  portal, portal-by-identifier, overdue-worklist,
+                                  portal, portal-by-identifier, national-view,
+                                  document, pdf, overdue-worklist,
                                   by-fast-vardkontakt, by-unit, by-patient-identifier,
                                   and, only when named: update-next-step (writes: moves an
                                   active contract's promised date a day later, or back, with
@@ -83,9 +84,14 @@ public final class ReadLatencyCommand {
 
         /** A read: GET of the path drawn, relative to the base URL, as the unit drawn with it. */
         static Scenario read(String name, String shape, Function<SplittableRandom, Target> target) {
-            return new Scenario(name, "GET " + shape, false, (command, random) -> {
+            return read(name, shape, "application/fhir+json", target);
+        }
+
+        /** A read asking for another format (e.g. a PDF). */
+        static Scenario read(String name, String shape, String accept, Function<SplittableRandom, Target> target) {
+            return new Scenario(name, "GET " + shape + " (Accept: " + accept + ")", false, (command, random) -> {
                 Target drawn = target.apply(random);
-                return command.get(drawn.path(), drawn.unit());
+                return command.get(drawn.path(), drawn.unit(), accept);
             });
         }
     }
@@ -302,6 +308,18 @@ public final class ReadLatencyCommand {
                             return number.at("/Patient/$patientkontrakt?identifier="
                                     + encode(PERSONNUMMER + "|" + number.value()));
                         }),
+                Scenario.read("national-view", "/Patient/{id}/$getcareplans", random -> {
+                    Asked patient = pick(random, targets.patients());
+                    return patient.at("/Patient/" + patient.value() + "/$getcareplans");
+                }),
+                Scenario.read("document", "/CarePlan/{contract}/$document", random -> {
+                    Asked patient = pick(random, targets.patients());
+                    return patient.at("/CarePlan/" + patient.value() + "-patientkontrakt/$document");
+                }),
+                Scenario.read("pdf", "/CarePlan/{contract}/$document", "application/pdf", random -> {
+                    Asked patient = pick(random, targets.patients());
+                    return patient.at("/CarePlan/" + patient.value() + "-patientkontrakt/$document");
+                }),
                 Scenario.read(
                         "overdue-worklist",
                         "/CarePlan?next-step-due=lt" + today
@@ -349,9 +367,13 @@ public final class ReadLatencyCommand {
     }
 
     private HttpRequest get(String path, String unit) {
+        return get(path, unit, "application/fhir+json");
+    }
+
+    private HttpRequest get(String path, String unit, String accept) {
         return authorised(HttpRequest.newBuilder(URI.create(base + path)), unit)
                 .timeout(Duration.ofMinutes(1))
-                .header("Accept", "application/fhir+json")
+                .header("Accept", accept)
                 .GET()
                 .build();
     }

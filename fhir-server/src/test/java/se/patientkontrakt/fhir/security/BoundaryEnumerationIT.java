@@ -82,6 +82,7 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
     private BoundaryWorld world;
     private Map<String, String> kinds;
     private Set<String> operations;
+    private Map<String, String> operationKinds;
 
     @TestFactory
     Stream<DynamicTest> everyInteractionOfEveryTypeKeepsThePatientBoundary() throws IOException {
@@ -150,13 +151,18 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
         Files.writeString(SUGGESTED, suggestion(capabilities), StandardCharsets.UTF_8);
         kinds = new LinkedHashMap<>();
         operations = new LinkedHashSet<>();
+        operationKinds = new LinkedHashMap<>();
         for (String line : Files.readAllLines(PROBES, StandardCharsets.UTF_8)) {
             String[] words = line.strip().split("\\s+");
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
             }
             if (words[0].equals("operation")) {
-                operations.add(String.join(" ", words));
+                String operation = String.join(" ", List.of(words).subList(0, 3));
+                operations.add(operation);
+                if (words.length > 3) {
+                    operationKinds.put(operation, words[3]);
+                }
             } else {
                 kinds.put(words[0] + " " + words[1], words[2]);
             }
@@ -315,7 +321,17 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
                 expectStatus("conditional create " + type, conditional, 403);
             }
             for (var operation : capability.getOperation()) {
-                check("$" + operation.getName() + " on " + type, get(type + "/$" + operation.getName()));
+                String name = "$" + operation.getName();
+                check(name + " on " + type, get(type + "/" + name));
+                if ("personnummer".equals(operationKinds.get("operation " + type + " " + operation.getName()))) {
+                    String pnr = "?identifier=" + BoundaryWorld.PERSONNUMMER + "|";
+                    alike(
+                            name + " on " + type + " by another patient's personnummer",
+                            () -> get(type + "/" + name + pnr + world.theirs.personnummerValue()),
+                            () -> get(type + "/" + name + pnr + world.unknownPersonnummer),
+                            world.theirs.personnummerValue(),
+                            world.unknownPersonnummer);
+                }
             }
             if (interactions.contains("search-type")) {
                 searches();

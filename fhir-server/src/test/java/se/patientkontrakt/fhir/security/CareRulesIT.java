@@ -226,6 +226,27 @@ class CareRulesIT extends SecuredFhirIT {
         assertThat(ids(portal, SearchEntryMode.MATCH))
                 .containsExactlyInAnyOrderElementsOf(world.ofType(expected, "CarePlan"));
 
+        Bundle national = search(reader, "/" + world.patient() + "/$getcareplans");
+        assertThat(Set.copyOf(ids(national, SearchEntryMode.MATCH)))
+                .as("the national view as %s", reader)
+                .isEqualTo(world.ofType(expected, "CarePlan"));
+        for (String plan : world.ofType(world.owned().keySet(), "CarePlan")) {
+            Response document = reader.request().when().get("/" + plan + "/$document");
+            if (!expected.contains(plan)) {
+                assertThat(document.statusCode()).as("$document of %s", plan).isEqualTo(404);
+            } else if (document.statusCode() == 200) {
+                Set<String> inside = new HashSet<>();
+                parse(document, Bundle.class)
+                        .getEntry()
+                        .forEach(entry -> inside.add(entry.getResource().fhirType() + "/"
+                                + entry.getResource().getIdElement().getIdPart()));
+                inside.retainAll(world.owned().keySet());
+                assertThat(expected).as("$document of %s as %s", plan, reader).containsAll(inside);
+            } else {
+                assertThat(document.statusCode()).as("$document of %s", plan).isEqualTo(400);
+            }
+        }
+
         Bundle changes = search(reader, "/CarePlan?subject=" + world.patient() + "&_revinclude=Provenance:target");
         assertThat(Set.copyOf(ids(changes, SearchEntryMode.MATCH))).isEqualTo(world.ofType(expected, "CarePlan"));
 

@@ -13,6 +13,7 @@ import org.hl7.fhir.r4.model.CarePlan;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import se.patientkontrakt.fhir.ContractFixture;
+import se.patientkontrakt.fhir.conformance.NationalDefinitions;
 import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
@@ -77,6 +78,11 @@ class PatientAccessIT extends SecuredFhirIT {
                 "/Patient/$patientkontrakt?identifier=http://electronichealth.se/identifier/personnummer|"
                         + mine.personnummerValue());
         assertThat(ids(byIdentifier, SearchEntryMode.MATCH)).containsExactly(mine.contractId());
+
+        Bundle national = search(me, "/" + mine.patientId() + "/$getcareplans");
+        assertThat(ids(national, SearchEntryMode.MATCH)).containsExactly(mine.contractId());
+        Bundle document = search(me, "/" + mine.contractId() + "/$document");
+        assertThat(document.getType()).isEqualTo(Bundle.BundleType.DOCUMENT);
     }
 
     @Test
@@ -90,6 +96,9 @@ class PatientAccessIT extends SecuredFhirIT {
                 "/" + theirs.teamId(),
                 "/" + theirs.patientId() + "/$patientkontrakt",
                 "/Patient/$patientkontrakt?identifier=" + pnr,
+                "/" + theirs.patientId() + "/$getcareplans",
+                "/Patient/$getcareplans?identifier=" + pnr,
+                "/" + theirs.contractId() + "/$document",
                 "/Patient?identifier=" + pnr,
                 "/Patient?_id=" + theirs.patientId().replace("Patient/", ""),
                 "/CarePlan?subject=" + theirs.patientId(),
@@ -153,6 +162,9 @@ class PatientAccessIT extends SecuredFhirIT {
         assertThat(search(patient, "/" + draft.patientId() + "/$patientkontrakt")
                         .getEntry())
                 .isEmpty();
+        assertThat(search(patient, "/" + draft.patientId() + "/$getcareplans").getEntry())
+                .isEmpty();
+        as(patient).when().get("/" + draft.contractId() + "/$document").then().statusCode(404);
         jsonPatch(patient, draft.contractId(), draft.agreementPatch("digital"))
                 .then()
                 .statusCode(404);
@@ -243,6 +255,31 @@ class PatientAccessIT extends SecuredFhirIT {
                                 .getAltId())
                         .isEqualTo("patient-" + mine.patientId()));
         assertThat(theirLog).allSatisfy(e -> assertThat(what(e)).contains(theirs.patientId()));
+
+        // The same log in the national shape (GetAccessLogForPatient): care's reads, each an
+        // EHDS-TK access-log entry; the patient's own actions are not in it.
+        Bundle national = search(me, "/" + mine.patientId() + "/$accesslog");
+        List<AuditEvent> nationalLog = national.getEntry().stream()
+                .map(e -> (AuditEvent) e.getResource())
+                .toList();
+        assertThat(nationalLog).isNotEmpty().allSatisfy(e -> {
+            assertThat(NationalDefinitions.errors(json(e), NationalDefinitions.INERA_AUDIT_EVENT))
+                    .isEmpty();
+            assertThat(e.getEntity()).singleElement().satisfies(entity -> assertThat(
+                            entity.getWhat().getIdentifier().getValue())
+                    .isEqualTo(mine.personnummerValue()));
+        });
+        assertThat(nationalLog)
+                .anySatisfy(e ->
+                        assertThat(e.getAgentFirstRep().getWho().getDisplay()).isNotBlank());
+        assertThat(nationalLog).noneSatisfy(e -> assertThat(e.getAction()).isEqualTo(AuditEventAction.U));
+        // As the portal view: refused by scope (403), the same for a patient who does not exist.
+        assertThat(as(me).when().get("/" + theirs.patientId() + "/$accesslog").statusCode())
+                .isIn(403, 404);
+        as(me).when()
+                .get("/" + mine.patientId() + "/$accesslog?_count=0")
+                .then()
+                .statusCode(400);
     }
 
     @Test
