@@ -8,7 +8,6 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.ResponseDetails;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +20,6 @@ import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.Composition;
 import org.hl7.fhir.r4.model.Reference;
 import org.springframework.stereotype.Component;
-import se.patientkontrakt.fhir.contract.Vocabulary;
 import se.patientkontrakt.fhir.server.HookOrder;
 import se.patientkontrakt.fhir.server.RestInterceptor;
 
@@ -43,14 +41,13 @@ import se.patientkontrakt.fhir.server.RestInterceptor;
 class DocumentPresentation implements RestInterceptor {
 
     static final String APPLICATION_PDF = "application/pdf";
-    private static final DateTimeFormatter DAY =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(Vocabulary.SWEDEN);
 
     private final FhirContext fhirContext;
-    private final PdfRenderer renderer = new PdfRenderer();
+    private final ContractPrint print;
 
-    DocumentPresentation(FhirContext fhirContext) {
+    DocumentPresentation(FhirContext fhirContext, ContractPrint print) {
         this.fhirContext = fhirContext;
+        this.print = print;
     }
 
     @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = HookOrder.PRESENTATION + 5)
@@ -75,53 +72,33 @@ class DocumentPresentation implements RestInterceptor {
                 .filter(CarePlan.class::isInstance)
                 .map(CarePlan.class::cast)
                 .findFirst();
-        byte[] pdf = pdf(bundle, contract, largeType(request));
+        if (contract.isEmpty()) {
+            return true;
+        }
+        boolean large = largeType(request);
+        byte[] pdf = pdf(bundle, contract.get(), large);
         servlet.setStatus(HttpServletResponse.SC_OK);
         servlet.setContentType(APPLICATION_PDF);
         servlet.setContentLength(pdf.length);
-        String file = "patientkontrakt-"
-                + contract.map(c -> c.getIdElement().getIdPart() + "-version-"
-                                + c.getMeta().getVersionId())
-                        .orElse("dokument")
-                + ".pdf";
         servlet.setHeader(
-                "Content-Disposition", "inline; filename=\"" + file.replaceAll("[^A-Za-z0-9._-]", "-") + "\"");
+                "Content-Disposition", "inline; filename=\"" + ContractPrint.fileName(contract.get(), large) + "\"");
         servlet.getOutputStream().write(pdf);
         servlet.getOutputStream().flush();
         return false;
     }
 
-    /**
-     * The document as a PDF: the Composition's title, then each section's heading and text, in the
-     * document's order; the contract's version and date on every page.
-     */
-    private byte[] pdf(Bundle bundle, Optional<CarePlan> contract, boolean largeType) {
+    /** The document as a PDF: the Composition's sections in the document's order. */
+    private byte[] pdf(Bundle bundle, CarePlan contract, boolean largeType) {
         Composition composition = (Composition) bundle.getEntryFirstRep().getResource();
-        StringBuilder body = new StringBuilder("<div xmlns=\"http://www.w3.org/1999/xhtml\">");
-        contract.filter(CarePlan::hasDescription).ifPresent(c -> body.append("<p>")
-                .append(ContractSections.escape(c.getDescription()))
-                .append("</p>"));
-        for (Composition.SectionComponent section : composition.getSection()) {
-            body.append("<h2>")
-                    .append(ContractSections.escape(section.getTitle()))
-                    .append("</h2>")
-                    .append(section.getText().getDivAsString());
-        }
-        body.append("</div>");
-        String footer = contract.map(
-                        c -> "Patientkontrakt, version " + c.getMeta().getVersionId() + ", "
-                                + DAY.format(c.getMeta().getLastUpdated().toInstant()))
-                .orElse("Patientkontrakt");
-        return renderer.render(body.toString(), new PdfRenderer.Page(composition.getTitle(), "sv", footer, largeType));
+        List<ContractPrint.Part> parts = composition.getSection().stream()
+                .map(section -> new ContractPrint.Part(
+                        section.getTitle(), section.getText().getDivAsString()))
+                .toList();
+        return print.pdf(contract, composition.getTitle(), parts, largeType);
     }
 
-    /** Asked for with {@code Accept: application/pdf} (or {@code _format=pdf}). */
+    /** Asked for with {@code Accept: application/pdf}. */
     static boolean wantsPdf(RequestDetails request) {
-        String[] format = request.getParameters().get("_format");
-        if (format != null && format.length > 0) {
-            String asked = format[0].toLowerCase(Locale.ROOT);
-            return asked.equals("pdf") || asked.startsWith(APPLICATION_PDF);
-        }
         List<String> accept = request.getHeaders("Accept");
         return accept != null
                 && accept.stream()

@@ -13,12 +13,15 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.Attachment;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.SearchEntryMode;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DocumentReference;
+import org.hl7.fhir.r4.model.Enumerations;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Identifier;
@@ -46,7 +49,8 @@ import se.patientkontrakt.fhir.server.RestProvider;
  * patient contract from other plans, which TypeOfCarePlan cannot), and the national shape adds what
  * only a read for NPÖ has: the source system, the document id, the content rendered for reading.
  * A patient contract is a {@code VP} (vårdplan) there; another plan keeps its own TypeOfCarePlan
- * code (SIP ...). Every plan of the patient but drafts, which are not yet documented plans; the
+ * code (SIP ...). A contract's content comes as XHTML in {@code text} and as a PDF in a contained
+ * DocumentReference. Every plan of the patient but drafts, which are not yet documented plans; the
  * access rules decide which of them, and whether the patient, the reader sees, as for any read.
  */
 @Component
@@ -70,13 +74,19 @@ class GetCarePlansOperation implements RestProvider {
     private final ContractGraph graph;
     private final ResourceLoader loader;
     private final NationalProperties national;
+    private final ContractPrint print;
 
     GetCarePlansOperation(
-            PatientsPlans patients, ContractGraph graph, ResourceLoader loader, NationalProperties national) {
+            PatientsPlans patients,
+            ContractGraph graph,
+            ResourceLoader loader,
+            NationalProperties national,
+            ContractPrint print) {
         this.patients = patients;
         this.graph = graph;
         this.loader = loader;
         this.national = national;
+        this.print = print;
     }
 
     @Operation(name = "$getcareplans", typeName = "Patient", idempotent = true)
@@ -162,8 +172,7 @@ class GetCarePlansOperation implements RestProvider {
         view.setStatus(plan.getStatus());
         view.setIntent(plan.getIntent());
         view.addCategory(category(plan));
-        view.setTitle(
-                plan.hasTitle() ? plan.getTitle() : DocumentOperation.isContract(plan) ? "Patientkontrakt" : "Plan");
+        view.setTitle(plan.hasTitle() ? plan.getTitle() : DocumentOperation.isContract(plan) ? "Patientkontrakt" : "Plan");
         if (plan.hasDescription()) {
             view.setDescription(plan.getDescription());
         }
@@ -182,14 +191,48 @@ class GetCarePlansOperation implements RestProvider {
         author(plan).ifPresent(view::setAuthor);
         plan.getContributor().forEach(contributor -> view.addContributor(contributor.copy()));
         plan.getNote().forEach(note -> view.addNote(note.copy()));
-        String html = DocumentOperation.isContract(plan)
-                ? ContractSections.html(plan, ContractSections.of(plan, around))
-                : ContractSections.div("<h1>" + ContractSections.escape(view.getTitle()) + "</h1>"
-                        + (plan.hasDescription()
-                                ? "<p>" + ContractSections.escape(plan.getDescription()) + "</p>"
-                                : ""));
-        view.setText(DocumentOperation.narrative(html));
+        if (DocumentOperation.isContract(plan)) {
+            List<ContractSections.Section> sections = ContractSections.of(plan, around);
+            view.setText(DocumentOperation.narrative(ContractSections.html(plan, sections)));
+            view.addSupportingInfo(new Reference(printed(plan, view.getTitle(), sections, base)));
+        } else {
+            view.setText(DocumentOperation.narrative(ContractSections.div("<h1>"
+                    + ContractSections.escape(view.getTitle()) + "</h1>"
+                    + (plan.hasDescription() ? "<p>" + ContractSections.escape(plan.getDescription()) + "</p>" : ""))));
+        }
         return view;
+    }
+
+    /**
+     * The contract as a PDF, GetCarePlans' {@code content} with {@code mediaType} application/pdf:
+     * in the answer itself up to {@value ContractPrint#MAX_INLINE_BYTES} bytes, as Inera's mapping
+     * allows, else by its address ({@code $document} asked for as a PDF). Carried as a contained
+     * DocumentReference the plan names in {@code supportingInfo}: FHIR R4's CarePlan has no place
+     * for multimedia content, and EHDS-TK leaves the choice open (its issue CP-001).
+     */
+    private DocumentReference printed(
+            CarePlan plan, String title, List<ContractSections.Section> sections, String base) {
+        byte[] pdf = print.pdf(
+                plan,
+                title,
+                sections.stream()
+                        .map(section -> new ContractPrint.Part(section.title(), ContractSections.div(section.body())))
+                        .toList(),
+                false);
+        DocumentReference content = new DocumentReference();
+        content.setStatus(Enumerations.DocumentReferenceStatus.CURRENT);
+        content.getType().setText("Patientkontrakt (PDF)");
+        Attachment attachment = content.addContent()
+                .getAttachment()
+                .setContentType(DocumentPresentation.APPLICATION_PDF)
+                .setLanguage("sv")
+                .setTitle(ContractPrint.fileName(plan, false));
+        if (pdf.length <= ContractPrint.MAX_INLINE_BYTES) {
+            attachment.setData(pdf).setSize(pdf.length);
+        } else {
+            attachment.setUrl(base + "/CarePlan/" + plan.getIdElement().getIdPart() + "/$document");
+        }
+        return content;
     }
 
     private String source(String base) {

@@ -10,11 +10,13 @@ import java.util.stream.Collectors;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.text.PDFTextStripper;
+import org.hl7.fhir.r4.model.Attachment;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Bundle.BundleEntryComponent;
 import org.hl7.fhir.r4.model.Bundle.SearchEntryMode;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.Composition;
+import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Reference;
@@ -43,7 +45,7 @@ class ContractLeavesTheServerIT extends FhirIT {
             "Överenskommelsen");
 
     @Test
-    void esthersPlansComeInTheNationalShapeAndValidateAgainstEhdsTk() {
+    void esthersPlansComeInTheNationalShapeAndValidateAgainstEhdsTk() throws IOException {
         Bundle view = read("/Patient/esther-andersson/$getcareplans", Bundle.class);
 
         assertThat(ids(view, SearchEntryMode.MATCH))
@@ -74,6 +76,16 @@ class ContractLeavesTheServerIT extends FhirIT {
                         .getCodingFirstRep()
                         .getCode())
                 .isEqualTo("SIP");
+        // The content as a PDF too (GetCarePlans' content, application/pdf), inside the answer.
+        assertThat(contract.getContained()).singleElement().isInstanceOf(DocumentReference.class);
+        Attachment pdf = ((DocumentReference) contract.getContained().get(0))
+                .getContentFirstRep()
+                .getAttachment();
+        assertThat(pdf.getContentType()).isEqualTo("application/pdf");
+        assertThat(pdf.getData()).hasSizeLessThanOrEqualTo(100 * 1024);
+        try (PDDocument printed = Loader.loadPDF(pdf.getData())) {
+            assertThat(new PDFTextStripper().getText(printed)).contains("Vad är viktigt för mig", "Esther");
+        }
         String html = contract.getText().getDivAsString();
         assertThat(html).contains(SECTIONS);
         assertThat(html)
