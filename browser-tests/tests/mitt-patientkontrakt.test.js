@@ -127,6 +127,40 @@ test('a stale version is refused and explained, and nothing is overwritten', asy
   assert.equal(Number(stored.meta.versionId), Number(shown.meta.versionId) + 1);
 });
 
+test('after care changes a promise the page shows what changed, and the patient agrees again', async () => {
+  const persona = PERSONAS[0];
+  const path = `/CarePlan/${persona.id}-patientkontrakt`;
+  const shown = await fhir(path);
+  const escalation = shown.activity.find((a) => a.detail.code.coding.some((c) => c.code === 'escalation')).detail;
+  const before = escalation.description;
+  escalation.description = 'Ring mottagningen direkt om det blir sämre, dygnet runt.';
+  await fhir(path, { method: 'PUT', headers: { 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(shown) });
+  const changed = await fhir(path);
+  assert.equal(changed.extension.find((e) => e.url.endsWith('/pk-agreement-pending')).valueBoolean, true);
+
+  const page = await openContract(persona);
+  await page.locator('#andringar h3').first().waitFor();
+  assert.match(await page.locator('#vantar-pa-godkannande').innerText(), /Vården har ändrat ditt kontrakt/);
+  assert.match(await page.locator('#nytt').innerText(), /Om jag blir sämre: Ring mottagningen direkt/);
+  assert.ok((await page.locator('#borttaget').innerText()).includes(before));
+  assert.equal(await page.locator('#godkann').innerText(), 'Jag godkänner det ändrade kontraktet');
+  await expectAccessibleNames(page);
+  await expectContrast(page);
+  await screenshot(page, `mitt-patientkontrakt-${persona.id}-andrat`);
+
+  await page.locator('#godkann').click();
+  await page.getByText('Ditt godkännande är sparat').waitFor();
+
+  const agreed = await fhir(path);
+  assert.equal(agreed.extension.find((e) => e.url.endsWith('/pk-agreement-pending')).valueBoolean, false);
+  const agreement = agreed.extension.find((e) => e.url.endsWith('/pk-patient-agreement'));
+  assert.equal(agreement.extension.find((e) => e.url === 'version').valueId, changed.meta.versionId);
+  assert.equal(await page.locator('#vantar-pa-godkannande').count(), 0);
+  assert.equal(await page.locator('#andringar').innerText(), '');
+  assert.match(await page.locator('#overenskommelse').innerText(), new RegExp(`\\(version ${changed.meta.versionId}\\)`));
+  assert.deepEqual(page.scriptErrors, []);
+});
+
 test('without a patient the page asks for a personnummer', async () => {
   const page = await openPage(browser);
   await page.goto(`${BASE_URL}/mitt-patientkontrakt/`);

@@ -1,8 +1,9 @@
 // "Mitt patientkontrakt": the patient's contract from one call to the portal view
-// (GET /fhir/Patient/{id}/$patientkontrakt), the agreement confirmed by JSON Patch with If-Match,
+// (GET /fhir/Patient/{id}/$patientkontrakt), the agreement confirmed by JSON Patch with If-Match
+// (with what care changed since the patient agreed, from the version they agreed to in _history),
 // and who has read the record from the access log (GET /fhir/AuditEvent).
 import {
-  ACTIVITY_KIND, EXT_AGREEMENT, FAST_KONTAKT, PK, FhirError,
+  ACTIVITY_KIND, EXT_AGREEMENT, EXT_AGREEMENT_PENDING, FAST_KONTAKT, PK, FhirError,
   accessControlOn, bundleIndex, codeOf, connect, daysFromToday, el, extension, fhir, fhirBlob, humanName, inForce,
   showError, swedishDate, tokenPatient,
 } from '/sidor/fhir.js';
@@ -66,6 +67,7 @@ function contractView(contract, index, patient) {
   const goals = (contract.goal || []).map((g) => index.get(g)).filter(Boolean);
   const goal = (category) => goals.find((g) => codeOf(g.category?.[0]) === category);
   return el('article', { 'aria-label': contract.title },
+    pendingNotice(contract),
     printButtons(contract),
     nextStepSection(activities('next-step')),
     section('viktigt', 'Det här är viktigt för mig', textOrNone(goal('vad-ar-viktigt')?.description?.text)),
@@ -230,28 +232,112 @@ function otherPlans(contract, index) {
 }
 
 const METHOD_TEXT = { digital: 'digitalt', paper: 'på papper', oral: 'muntligt' };
+const KIND_TEXT = {
+  'patient-responsibility': 'Det här gör jag', 'care-responsibility': 'Det här gör vården',
+  escalation: 'Om jag blir sämre', 'next-step': 'Mitt nästa steg',
+};
+
+/** Whether the contract waits for the patient's agreement (kept by the server: never agreed, or promises changed since). */
+function pending(contract) {
+  const flag = extension(contract, EXT_AGREEMENT_PENDING);
+  return flag ? flag.valueBoolean === true : !extension(contract, EXT_AGREEMENT);
+}
+
+function agreedVersion(contract) {
+  return extension(contract, EXT_AGREEMENT)?.extension?.find((e) => e.url === 'version')?.valueId;
+}
+
+/** At the top: a contract changed since the patient agreed says so, and points to what changed. */
+function pendingNotice(contract) {
+  if (!pending(contract) || !extension(contract, EXT_AGREEMENT)) return null;
+  return el('p', { class: 'andrat', id: 'vantar-pa-godkannande', role: 'note' },
+    el('strong', {}, 'Vården har ändrat ditt kontrakt sedan du godkände det. '),
+    el('a', { href: '#overenskommelse' }, 'Se vad som har ändrats och godkänn igen'), '.');
+}
+
+/** The promises of a version: open responsibilities, what to do if worse, next steps, with who and by when. */
+function promises(contract) {
+  return (contract.activity || []).map((a) => a.detail).filter((d) => d && KIND_TEXT[codeOf(d.code, ACTIVITY_KIND)])
+    .map((d) => ({
+      kind: codeOf(d.code, ACTIVITY_KIND),
+      text: d.description || '',
+      who: performers(d),
+      by: d.scheduledPeriod?.end?.slice(0, 10) || '',
+      status: d.status,
+    }));
+}
+
+/** What changed in the promises between the version agreed to and this one: new or changed, and no longer there. */
+function changesSince(agreed, current) {
+  const key = (p) => [p.kind, p.text, p.who, p.by].join('|');
+  const open = (list) => list.filter((p) => !CLOSED.has(p.status));
+  const before = new Set(promises(agreed).map(key));
+  const now = promises(current);
+  const nowKeys = new Set(now.map(key));
+  return {
+    added: open(now).filter((p) => !before.has(key(p))),
+    removed: open(promises(agreed)).filter((p) => !nowKeys.has(key(p)) || now.some((q) => key(q) === key(p) && CLOSED.has(q.status) && q.status !== 'completed')),
+    contacts: JSON.stringify(agreed.careTeam?.map((t) => t.reference)) !== JSON.stringify(current.careTeam?.map((t) => t.reference)),
+  };
+}
+
+function promiseItem(p) {
+  return el('li', {}, el('strong', {}, KIND_TEXT[p.kind] + ': '), p.text,
+    p.who ? el('span', { class: 'muted' }, ' – ' + p.who) : null,
+    p.by ? el('span', {}, ', senast ', dateElement(p.by)) : null);
+}
+
+async function whatChanged(contract) {
+  const version = agreedVersion(contract);
+  if (!version) return el('p', {}, 'Vården har ändrat kontraktet sedan du godkände det.');
+  try {
+    const { resource: agreed } = await fhir('/CarePlan/' + encodeURIComponent(contract.id) + '/_history/' + encodeURIComponent(version));
+    const changes = changesSince(agreed, contract);
+    const parts = [el('p', {}, el('strong', {}, `Det här har ändrats sedan du godkände version ${version}:`))];
+    if (changes.added.length) parts.push(el('h3', {}, 'Nytt eller ändrat'), el('ul', { class: 'punkter', id: 'nytt' }, changes.added.map(promiseItem)));
+    if (changes.removed.length) parts.push(el('h3', {}, 'Gäller inte längre'), el('ul', { class: 'punkter', id: 'borttaget' }, changes.removed.map(promiseItem)));
+    if (changes.contacts || (!changes.added.length && !changes.removed.length)) {
+      parts.push(el('p', { id: 'kontakter-andrade' }, 'Dina fasta kontakter eller hur du når vården har ändrats. Se ”Mina fasta kontakter” ovan.'));
+    }
+    return el('div', { class: 'andringar' }, ...parts);
+  } catch (error) {
+    const region = el('div', {});
+    showError(region, error);
+    return region;
+  }
+}
 
 function agreementSection(initial, patient) {
   let contract = initial;
   const said = el('div', {});
+  const changes = el('div', { id: 'andringar' });
   const result = el('div', { role: 'status', 'aria-live': 'polite' });
   const version = el('span', { id: 'kontraktsversion' });
-  const show = () => {
+  const button = el('button', { type: 'button', id: 'godkann' }, 'Jag godkänner mitt patientkontrakt');
+  const ask = el('p', {}, 'Har du läst kontraktet och håller med om det? Då kan du godkänna det här.');
+  const show = async () => {
     const agreement = extension(contract, EXT_AGREEMENT);
     const part = (name) => agreement?.extension?.find((e) => e.url === name);
     const method = part('method')?.valueCoding?.code;
+    const waiting = pending(contract);
     said.replaceChildren(agreement
-      ? el('p', {}, 'Du godkände kontraktet ', dateElement(part('date').valueDateTime), ' ', METHOD_TEXT[method] || method, '.')
+      ? el('p', {}, 'Du godkände kontraktet ', dateElement(part('date').valueDateTime), ' ', METHOD_TEXT[method] || method,
+        agreedVersion(contract) ? ` (version ${agreedVersion(contract)})` : '', '.')
       : el('p', {}, 'Du har inte godkänt kontraktet ännu.'));
     version.textContent = contract.meta.versionId;
+    button.textContent = agreement && waiting ? 'Jag godkänner det ändrade kontraktet' : 'Jag godkänner mitt patientkontrakt';
+    ask.textContent = agreement && !waiting
+      ? 'Du kan bekräfta kontraktet igen, till exempel efter att ni har följt upp det tillsammans.'
+      : 'Har du läst kontraktet och håller med om det? Då kan du godkänna det här.';
+    changes.replaceChildren(agreement && waiting ? await whatChanged(contract) : '');
   };
-  const button = el('button', { type: 'button', id: 'godkann' }, 'Jag godkänner mitt patientkontrakt');
   button.addEventListener('click', async () => {
     button.disabled = true;
     result.replaceChildren(el('p', {}, 'Sparar …'));
     try {
       contract = await confirmAgreement(contract, patient);
-      show();
+      await show();
+      document.getElementById('vantar-pa-godkannande')?.remove();
       result.replaceChildren(el('p', { class: 'klart' }, 'Tack! Ditt godkännande är sparat. Kontraktet har nu version ' + contract.meta.versionId + '.'));
     } catch (error) {
       showError(result, error.status === 412
@@ -261,11 +347,10 @@ function agreementSection(initial, patient) {
       button.disabled = false;
     }
   });
-  show();
-  return section('overenskommelse', 'Så kom vi överens', said,
+  show().catch((error) => showError(result, error));
+  return section('overenskommelse', 'Så kom vi överens', said, changes,
     el('p', { class: 'muted' }, 'Kontraktets version: ', version),
-    el('p', {}, 'Har du läst kontraktet och håller med om det? Då kan du godkänna det här.'),
-    button, result);
+    ask, button, result);
 }
 
 /** Writes the agreement (today, digitally, by the patient) with If-Match on the version shown. */

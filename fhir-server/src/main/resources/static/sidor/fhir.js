@@ -10,6 +10,7 @@ const LAUNCH_KEY = 'patientkontrakt.launch';
 
 export const PK = 'https://patientkontrakt.se/fhir/';
 export const EXT_AGREEMENT = PK + 'StructureDefinition/pk-patient-agreement';
+export const EXT_AGREEMENT_PENDING = PK + 'StructureDefinition/pk-agreement-pending';
 export const ACTIVITY_KIND = PK + 'CodeSystem/pk-activity-kind';
 export const FAST_KONTAKT = 'https://terminologitjansten.inera.se/inera-kodverksforvaltning/kodverk/kv_typ_av_fast_kontakt';
 

@@ -33,14 +33,17 @@ public final class PatientsPart {
     }
 
     /**
-     * The contract without what the patient owns and without server-managed metadata, as JSON: two
+     * The contract without what the patient owns and without what the server keeps (metadata, whether
+     * agreement is pending), as JSON: two
      * versions with the same care-owned part differ only in what the patient may change.
      */
     public static String careOwnedPart(FhirContext fhirContext, CarePlan plan) {
         CarePlan copy = plan.copy();
         copy.setIdElement(copy.getIdElement().toUnqualifiedVersionless());
         copy.getMeta().setVersionId(null).setLastUpdatedElement(null).setSource(null);
-        copy.getExtension().removeIf(e -> Vocabulary.PATIENT_AGREEMENT.equals(e.getUrl()));
+        copy.getExtension()
+                .removeIf(e -> Vocabulary.PATIENT_AGREEMENT.equals(e.getUrl())
+                        || Vocabulary.AGREEMENT_PENDING.equals(e.getUrl()));
         copy.getActivity().removeIf(PatientsPart::isPatientOwned);
         return fhirContext.newJsonParser().encodeResourceToString(copy);
     }

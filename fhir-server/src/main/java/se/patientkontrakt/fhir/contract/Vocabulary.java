@@ -25,6 +25,12 @@ public final class Vocabulary {
     /** Extension: when and how the patient agreed to the contract. */
     public static final String PATIENT_AGREEMENT = structureDefinition("pk-patient-agreement");
 
+    /**
+     * Extension, kept by the server: whether the contract waits for the patient's agreement (never
+     * agreed, or its promises changed since), searchable as {@code agreement-pending}.
+     */
+    public static final String AGREEMENT_PENDING = structureDefinition("pk-agreement-pending");
+
     /** Extension: the patient wants help to coordinate their care (invariant pk-6). */
     public static final String WANTS_COORDINATION_HELP = structureDefinition("pk-wants-coordination-help");
 

@@ -18,6 +18,7 @@ import org.hl7.fhir.r4.model.Goal;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.Type;
+import se.patientkontrakt.fhir.contract.Agreement;
 import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
@@ -294,7 +295,13 @@ public final class ContractSections {
                     .filter(Reference.class::isInstance)
                     .map(by -> ((Reference) by).getDisplay())
                     .ifPresent(by -> body.append(" av ").append(escape(by)));
+            Agreement.agreedVersion(contract)
+                    .ifPresent(version -> body.append(", version ").append(escape(version)));
             body.append(".");
+            if (Agreement.isPending(contract)) {
+                body.append(" Vården har sedan dess ändrat vad någon lovar i kontraktet; det väntar på"
+                        + " patientens godkännande igen.");
+            }
         }
         body.append("</p>");
         if (contract.getMeta().hasVersionId()) {

@@ -30,6 +30,7 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.Type;
 import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.contract.Agreement;
 import se.patientkontrakt.fhir.contract.Owner;
 import se.patientkontrakt.fhir.contract.SwedishIdentifiers;
 import se.patientkontrakt.fhir.contract.Vocabulary;
@@ -75,7 +76,7 @@ public class DocumentOperation implements RestProvider {
             RequestDetails request) {
         // A read: the access rules answer for the contract exactly as they answer a GET of it.
         CarePlan contract = readAsAGetWould(daoRegistry, CarePlan.class, id, request);
-        if (!isContract(contract)) {
+        if (!Agreement.isContract(contract)) {
             throw new InvalidRequestException("CarePlan/" + id.getIdPart()
                     + " is not a patient contract (category " + Vocabulary.CAREPLAN_CATEGORY + "|"
                     + Vocabulary.CATEGORY_PATIENTKONTRAKT + "): $document assembles patient contracts only");
@@ -176,14 +177,6 @@ public class DocumentOperation implements RestProvider {
         Narrative narrative = new Narrative().setStatus(Narrative.NarrativeStatus.GENERATED);
         narrative.setDivAsString(div);
         return narrative;
-    }
-
-    /** Whether a CarePlan is a patient contract (not a SIP or another plan). */
-    static boolean isContract(CarePlan plan) {
-        return plan.getCategory().stream()
-                .flatMap(category -> category.getCoding().stream())
-                .anyMatch(coding -> Vocabulary.CAREPLAN_CATEGORY.equals(coding.getSystem())
-                        && Vocabulary.CATEGORY_PATIENTKONTRAKT.equals(coding.getCode()));
     }
 
     /** A resource's REST address on this server, without version. */

@@ -31,6 +31,7 @@ import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
 import org.hl7.fhir.r4.model.StringType;
 import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.contract.Agreement;
 import se.patientkontrakt.fhir.contract.Owner;
 import se.patientkontrakt.fhir.contract.SwedishIdentifiers;
 import se.patientkontrakt.fhir.contract.Vocabulary;
@@ -109,10 +110,10 @@ class GetCarePlansOperation implements RestProvider {
         String base = request.getFhirServerBase();
         Bundle bundle = new Bundle().setType(Bundle.BundleType.SEARCHSET);
         Map<String, Resource> around = new LinkedHashMap<>();
-        if (found.plans().stream().anyMatch(DocumentOperation::isContract)) {
+        if (found.plans().stream().anyMatch(Agreement::isContract)) {
             // The contracts' content is rendered from what they point to, as the reader may see it.
             around.putAll(graph.around(
-                    found.plans().stream().filter(DocumentOperation::isContract).toList(),
+                    found.plans().stream().filter(Agreement::isContract).toList(),
                     Set.of(ContractGraph.key(found.patient().getIdElement())),
                     request));
         }
@@ -172,7 +173,7 @@ class GetCarePlansOperation implements RestProvider {
         view.setStatus(plan.getStatus());
         view.setIntent(plan.getIntent());
         view.addCategory(category(plan));
-        view.setTitle(plan.hasTitle() ? plan.getTitle() : DocumentOperation.isContract(plan) ? "Patientkontrakt" : "Plan");
+        view.setTitle(plan.hasTitle() ? plan.getTitle() : Agreement.isContract(plan) ? "Patientkontrakt" : "Plan");
         if (plan.hasDescription()) {
             view.setDescription(plan.getDescription());
         }
@@ -191,7 +192,7 @@ class GetCarePlansOperation implements RestProvider {
         author(plan).ifPresent(view::setAuthor);
         plan.getContributor().forEach(contributor -> view.addContributor(contributor.copy()));
         plan.getNote().forEach(note -> view.addNote(note.copy()));
-        if (DocumentOperation.isContract(plan)) {
+        if (Agreement.isContract(plan)) {
             List<ContractSections.Section> sections = ContractSections.of(plan, around);
             view.setText(DocumentOperation.narrative(ContractSections.html(plan, sections)));
             view.addSupportingInfo(new Reference(printed(plan, view.getTitle(), sections, base)));
@@ -265,7 +266,7 @@ class GetCarePlansOperation implements RestProvider {
         // "none of the codings in the value set" for TypeOfCarePlan, so a consumer checking the
         // required binding would refuse the plan. The title says it is a patient contract.
         CodeableConcept category = new CodeableConcept(new Coding(Vocabulary.TYPE_OF_CARE_PLAN, "VP", "VP"));
-        category.setText(DocumentOperation.isContract(plan) ? "Vårdplan: patientkontrakt" : "Vårdplan");
+        category.setText(Agreement.isContract(plan) ? "Vårdplan: patientkontrakt" : "Vårdplan");
         return category;
     }
 

@@ -64,7 +64,8 @@ class JpaConfig {
         // Provenance names the version it records (as the access log does): kept as written.
         fhirContext
                 .getParserOptions()
-                .setDontStripVersionsFromReferencesAtPaths("AuditEvent.entity.what", "Provenance.target");
+                .setDontStripVersionsFromReferencesAtPaths(
+                        "AuditEvent.entity.what", "Provenance.target", "Provenance.entity.what");
         JpaStorageSettings settings = new JpaStorageSettings();
         settings.setDeleteEnabled(true);
         settings.setAllowMultipleDelete(false);

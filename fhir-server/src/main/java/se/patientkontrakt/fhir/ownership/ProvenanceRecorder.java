@@ -17,13 +17,19 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.hl7.fhir.instance.model.api.IIdType;
+import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Provenance.ProvenanceAgentComponent;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Signature;
 import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.contract.Agreement;
 import se.patientkontrakt.fhir.contract.Owner;
 import se.patientkontrakt.fhir.contract.SwedishIdentifiers;
 import se.patientkontrakt.fhir.contract.Vocabulary;
@@ -39,7 +45,11 @@ import se.patientkontrakt.fhir.server.StorageInterceptor;
  * and by whom: the care giver ({@code custodian}) and care unit ({@code author}) of the writer's
  * commission, the person or system that entered it ({@code enterer}), and the commission's purpose
  * ({@code reason}). A patient's own change (confirming the agreement) names the patient as author
- * and the owner of what was changed as custodian.
+ * and the owner of what was changed as custodian. A write that records the patient's agreement
+ * (the patient confirming it, or care recording an agreement given on paper or orally) has a
+ * Provenance that is signed ({@code signature}: a consent signature by whoever agreed, on the
+ * agreement's date, by its method) and names the version agreed to ({@code entity}, role
+ * {@code source}) when that is not the version written.
  *
  * <p>A transaction or batch entry is one activity: one Provenance per kind of change in it (a new
  * contract of eleven resources has one, with eleven targets); each delete has its own. The server's own writes (the access
@@ -54,6 +64,8 @@ class ProvenanceRecorder implements StorageInterceptor {
     static final String PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type";
     static final String CLIENT_ID = Vocabulary.CANONICAL_BASE + "/sid/oauth-client";
     static final String PROFILE = Vocabulary.structureDefinition("pk-provenance");
+    static final String SIGNATURE_TYPE = "urn:iso-astm:E1762-95:2013";
+    static final String CONSENT_SIGNATURE = "1.2.840.10065.1.12.1.7";
 
     private static final Set<String> RECORDS = Set.of("Provenance", "AuditEvent");
     private static final String PENDING = ProvenanceRecorder.class.getName() + ".pending";
@@ -75,16 +87,26 @@ class ProvenanceRecorder implements StorageInterceptor {
      */
     private record Activity(String code, Optional<String> custodian, Optional<Owner> owner) {}
 
+    /** What one activity wrote: each resource at its version, and the patient's agreements among them. */
+    private record Written(List<Reference> targets, List<Agreed> agreements) {
+        Written() {
+            this(new ArrayList<>(), new ArrayList<>());
+        }
+    }
+
+    /** A patient's agreement a write recorded, and the version written that holds it. */
+    private record Agreed(Extension agreement, Reference written) {}
+
     @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED, order = HookOrder.EFFECTS + 20)
     void created(IBaseResource resource, RequestDetails request, TransactionDetails transaction) {
-        record("create", resource, request, transaction);
+        record("create", resource, agreement(null, resource), request, transaction);
     }
 
     @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED, order = HookOrder.EFFECTS + 20)
     void updated(
             IBaseResource previous, IBaseResource resource, RequestDetails request, TransactionDetails transaction) {
         boolean patch = request != null && request.getRestOperationType() == RestOperationTypeEnum.PATCH;
-        record(patch ? "patch" : "update", resource, request, transaction);
+        record(patch ? "patch" : "update", resource, agreement(previous, resource), request, transaction);
     }
 
     /**
@@ -94,23 +116,35 @@ class ProvenanceRecorder implements StorageInterceptor {
      */
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_DELETED, order = HookOrder.EFFECTS + 20)
     void deleting(IBaseResource resource, RequestDetails request) {
-        record("delete", resource, request, null);
+        record("delete", resource, Optional.empty(), request, null);
+    }
+
+    /** The patient's agreement the write records anew, if it records one. */
+    private Optional<Extension> agreement(IBaseResource previous, IBaseResource resource) {
+        return resource instanceof CarePlan after && (previous == null || previous instanceof CarePlan)
+                ? Agreement.newlyAgreed(fhirContext, (CarePlan) previous, after)
+                : Optional.empty();
     }
 
     /** The end of a transaction (or of one batch entry): its Provenance, still inside it. */
     @Hook(value = Pointcut.STORAGE_TRANSACTION_PROCESSED, order = HookOrder.EFFECTS + 20)
     void transactionProcessed(RequestDetails request, TransactionDetails transaction) {
-        Map<Activity, List<Reference>> pending = transaction.getUserData(PENDING);
+        Map<Activity, Written> pending = transaction.getUserData(PENDING);
         if (pending == null) {
             return;
         }
         transaction.clearUserData(PENDING);
         AccessToken.of(request)
-                .ifPresent(token -> pending.forEach((activity, targets) ->
-                        store(provenance(token, activity, targets, transaction.getTransactionDate()))));
+                .ifPresent(token -> pending.forEach((activity, written) ->
+                        store(provenance(token, activity, written, transaction.getTransactionDate()))));
     }
 
-    private void record(String code, IBaseResource resource, RequestDetails request, TransactionDetails transaction) {
+    private void record(
+            String code,
+            IBaseResource resource,
+            Optional<Extension> agreement,
+            RequestDetails request,
+            TransactionDetails transaction) {
         String type = fhirContext.getResourceType(resource);
         Optional<AccessToken> token = AccessToken.of(request);
         if (RECORDS.contains(type) || token.isEmpty()) {
@@ -122,12 +156,18 @@ class ProvenanceRecorder implements StorageInterceptor {
                 Owner.of(resource).or(() -> token.get().commission().map(c -> new Owner(c.careGiver(), c.unit()))));
         Reference target =
                 new Reference(type + "/" + resource.getIdElement().getIdPart() + "/_history/" + version(resource));
+        Written written;
         if (transaction != null && transaction.isFhirTransaction()) {
-            Map<Activity, List<Reference>> pending = transaction.getOrCreateUserData(PENDING, LinkedHashMap::new);
-            pending.computeIfAbsent(activity, a -> new ArrayList<>()).add(target);
+            Map<Activity, Written> pending = transaction.getOrCreateUserData(PENDING, LinkedHashMap::new);
+            written = pending.computeIfAbsent(activity, a -> new Written());
         } else {
+            written = new Written();
+        }
+        written.targets().add(target);
+        agreement.ifPresent(agreed -> written.agreements().add(new Agreed(agreed.copy(), target)));
+        if (transaction == null || !transaction.isFhirTransaction()) {
             Date when = transaction == null ? new Date() : transaction.getTransactionDate();
-            store(provenance(token.get(), activity, List.of(target), when));
+            store(provenance(token.get(), activity, written, when));
         }
     }
 
@@ -142,14 +182,15 @@ class ProvenanceRecorder implements StorageInterceptor {
         return version != null ? version : resource.getMeta().getVersionId();
     }
 
-    private static Provenance provenance(AccessToken token, Activity activity, List<Reference> targets, Date when) {
+    private static Provenance provenance(AccessToken token, Activity activity, Written written, Date when) {
         Provenance provenance = new Provenance();
-        provenance.setTarget(targets);
+        provenance.setTarget(written.targets());
         provenance.setRecorded(when == null ? new Date() : when);
         provenance.getActivity().addCoding(new Coding(ACTIVITY, activity.code(), null));
         activity.owner().ifPresent(owner -> owner.labelOnto(provenance));
         activity.custodian()
                 .ifPresent(careGiver -> agent(provenance, "custodian").setWho(hsaId(careGiver)));
+        written.agreements().forEach(agreed -> agreed(provenance, agreed.agreement(), agreed.written()));
         Optional<Commission> commission = token.commission();
         if (commission.isPresent()) {
             agent(provenance, "author").setWho(hsaId(commission.get().unit()));
@@ -171,6 +212,38 @@ class ProvenanceRecorder implements StorageInterceptor {
             provenance.getMeta().addProfile(PROFILE);
         }
         return provenance;
+    }
+
+    /**
+     * The patient's agreement the write records: signed by the patient (or whoever the agreement
+     * names) on its date, by its method (digital, on paper, oral), and the version agreed to, when
+     * it is not the version written.
+     */
+    private static void agreed(Provenance provenance, Extension agreement, Reference written) {
+        Signature signature = provenance.addSignature();
+        signature.addType(new Coding(SIGNATURE_TYPE, CONSENT_SIGNATURE, "Consent Signature"));
+        Extension method = agreement.getExtensionByUrl("method");
+        if (method != null && method.getValue() instanceof Coding coding) {
+            signature.addType(coding.copy());
+        }
+        Extension date = agreement.getExtensionByUrl("date");
+        signature.setWhen(date != null && date.getValue() instanceof DateTimeType when ? when.getValue() : new Date());
+        Extension agreedBy = agreement.getExtensionByUrl("agreedBy");
+        signature.setWho(
+                agreedBy != null && agreedBy.getValue() instanceof Reference who
+                        ? who.copy()
+                        : new Reference().setDisplay("Patienten"));
+        Extension version = agreement.getExtensionByUrl("version");
+        IIdType target = written.getReferenceElement();
+        if (version != null
+                && version.getValue() != null
+                && !version.getValue().primitiveValue().equals(target.getVersionIdPart())) {
+            provenance
+                    .addEntity()
+                    .setRole(Provenance.ProvenanceEntityRole.SOURCE)
+                    .setWhat(new Reference(target.getResourceType() + "/" + target.getIdPart() + "/_history/"
+                            + version.getValue().primitiveValue()));
+        }
     }
 
     private static ProvenanceAgentComponent agent(Provenance provenance, String type) {

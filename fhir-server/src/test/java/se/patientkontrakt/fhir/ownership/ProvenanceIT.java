@@ -8,11 +8,13 @@ import java.util.Optional;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CareTeam;
+import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Goal;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Provenance;
 import org.hl7.fhir.r4.model.Provenance.ProvenanceAgentComponent;
 import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.Signature;
 import org.junit.jupiter.api.Test;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.contract.Owner;
@@ -117,6 +119,16 @@ class ProvenanceIT extends SecuredFhirIT {
                 .extracting(a -> a.getType().getCodingFirstRep().getCode())
                 .doesNotContain("enterer");
         assertThat(agreement.getMeta().hasProfile(ProvenanceRecorder.PROFILE)).isTrue();
+        Signature signed = agreement.getSignatureFirstRep();
+        assertThat(signed.getType())
+                .extracting(Coding::getCode)
+                .containsExactly(ProvenanceRecorder.CONSENT_SIGNATURE, "digital");
+        assertThat(signed.getWho().getReference()).isEqualTo(contract.patientId());
+        assertThat(agreement.getEntity())
+                .as("the version the patient read and agreed to, the one before the agreement was written")
+                .singleElement()
+                .satisfies(entity ->
+                        assertThat(entity.getWhat().getReference()).isEqualTo(contract.contractId() + "/_history/1"));
 
         as(patient)
                 .when()
@@ -128,6 +140,29 @@ class ProvenanceIT extends SecuredFhirIT {
                 .get("/Provenance/" + agreement.getIdElement().getIdPart())
                 .then()
                 .statusCode(404);
+    }
+
+    @Test
+    void anOralAgreementCareRecordsIsSignedByThePatientAndEnteredByThePractitioner() {
+        ContractFixture contract = storedContract();
+
+        Provenance created = recorded(contract.contractId(), "create");
+
+        Signature signed = created.getSignatureFirstRep();
+        assertThat(signed.getType())
+                .extracting(Coding::getCode)
+                .containsExactly(ProvenanceRecorder.CONSENT_SIGNATURE, "oral");
+        assertThat(signed.getWho().getReference()).isEqualTo(contract.patientId());
+        assertThat(signed.getWhen()).isNotNull();
+        assertThat(created.getEntity()).as("agreed to the version written").isEmpty();
+        assertThat(hsaId(agent(created, "author"))).isEqualTo(TestTokens.VARDCENTRALEN_OSKARSHAMN);
+        assertThat(agent(created, "enterer").getWho().getIdentifier().getValue())
+                .isEqualTo("cosmic-ehr");
+
+        retitle(EHR, contract, "Göran och vården").then().statusCode(200);
+        assertThat(recorded(contract.contractId(), "patch").getSignature())
+                .as("a change that records no new agreement is not signed")
+                .isEmpty();
     }
 
     @Test
