@@ -160,6 +160,9 @@ class AgreementVersionIT extends FhirIT {
         ContractFixture contract = agreedContract();
         put(contract, plan -> kind(plan, "escalation").get(0).setDescription("Ring vårdcentralen direkt."));
         assertThat(Agreement.isPending(stored(contract))).isTrue();
+        assertThat(Agreement.isPending(portalView(contract)))
+                .as("the portal view carries the flag")
+                .isTrue();
 
         agreeAgain(contract, "3", "2026-12-01T09:00:00+01:00").then().statusCode(200);
 
@@ -167,6 +170,21 @@ class AgreementVersionIT extends FhirIT {
         assertThat(agreed.getMeta().getVersionId()).isEqualTo("4");
         assertThat(Agreement.agreedVersion(agreed)).contains("3");
         assertThat(Agreement.isPending(agreed)).isFalse();
+        assertThat(Agreement.isPending(portalView(contract))).isFalse();
+    }
+
+    /** The contract as the portal view ({@code Patient/{id}/$patientkontrakt}) shows it. */
+    private CarePlan portalView(ContractFixture contract) {
+        Bundle view = read("/" + contract.patientId() + "/$patientkontrakt", Bundle.class);
+        return view.getEntry().stream()
+                .map(Bundle.BundleEntryComponent::getResource)
+                .filter(CarePlan.class::isInstance)
+                .map(CarePlan.class::cast)
+                .filter(plan -> plan.getIdElement()
+                        .getIdPart()
+                        .equals(contract.contractId().substring("CarePlan/".length())))
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
