@@ -71,14 +71,26 @@ public final class Agreement {
         return of(plan).isEmpty();
     }
 
+    /** Sets the flag where the contract has it (a client's copy stays as sent when the value is the same), else adds it. */
     static void setPending(CarePlan plan, boolean pending) {
-        plan.getExtension().removeIf(e -> Vocabulary.AGREEMENT_PENDING.equals(e.getUrl()));
-        plan.addExtension(Vocabulary.AGREEMENT_PENDING, new BooleanType(pending));
+        setOnce(plan.getExtension(), Vocabulary.AGREEMENT_PENDING, new BooleanType(pending));
     }
 
     static void setAgreedVersion(Extension agreement, String version) {
-        agreement.getExtension().removeIf(e -> "version".equals(e.getUrl()));
-        agreement.addExtension("version", new IdType(version));
+        setOnce(agreement.getExtension(), "version", new IdType(version));
+    }
+
+    private static void setOnce(List<Extension> extensions, String url, org.hl7.fhir.r4.model.Type value) {
+        Extension first = extensions.stream()
+                .filter(e -> url.equals(e.getUrl()))
+                .findFirst()
+                .orElse(null);
+        if (first == null) {
+            extensions.add(new Extension(url, value));
+            return;
+        }
+        extensions.removeIf(e -> url.equals(e.getUrl()) && e != first);
+        first.setValue(value);
     }
 
     /**
