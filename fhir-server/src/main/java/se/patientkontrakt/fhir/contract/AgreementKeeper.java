@@ -71,15 +71,9 @@ class AgreementKeeper implements StorageInterceptor {
     private void keep(CarePlan before, CarePlan after, boolean contactsChanged) {
         Extension agreement = Agreement.of(after).orElse(null);
         boolean promisesChanged = contactsChanged || Agreement.promisesChanged(fhirContext, before, after);
-        if (agreement != null
-                && Agreement.of(before).isPresent()
-                && Agreement.sameAgreement(fhirContext, before, after)) {
-            Agreement.agreedVersion(before)
-                    .ifPresentOrElse(
-                            version -> Agreement.setAgreedVersion(agreement, version),
-                            () -> agreement.getExtension().removeIf(e -> "version".equals(e.getUrl())));
-            Agreement.setPending(after, Agreement.isPending(before) || promisesChanged);
-        } else if (agreement != null) {
+        if (agreement == null) {
+            Agreement.setPending(after, true);
+        } else if (Agreement.newlyAgreed(fhirContext, before, after).isPresent()) {
             String read = before.getIdElement().getVersionIdPart() != null
                     ? before.getIdElement().getVersionIdPart()
                     : before.getMeta().getVersionId();
@@ -87,7 +81,11 @@ class AgreementKeeper implements StorageInterceptor {
             Agreement.setAgreedVersion(agreement, agreed);
             Agreement.setPending(after, false);
         } else {
-            Agreement.setPending(after, true);
+            Agreement.agreedVersion(before)
+                    .ifPresentOrElse(
+                            version -> Agreement.setAgreedVersion(agreement, version),
+                            () -> agreement.getExtension().removeIf(e -> "version".equals(e.getUrl())));
+            Agreement.setPending(after, Agreement.isPending(before) || promisesChanged);
         }
     }
 
@@ -99,7 +97,7 @@ class AgreementKeeper implements StorageInterceptor {
                 new ReferenceParam("CareTeam/" + team.getIdElement().getIdPart()));
         SystemRequestDetails server = new SystemRequestDetails();
         server.getUserData().put(CONTACTS_CHANGED, Boolean.TRUE);
-        contracts.search(naming, new SystemRequestDetails()).getAllResources().stream()
+        contracts.search(naming, server).getAllResources().stream()
                 .map(CarePlan.class::cast)
                 .filter(Agreement::isContract)
                 .filter(contract -> !Agreement.isPending(contract))

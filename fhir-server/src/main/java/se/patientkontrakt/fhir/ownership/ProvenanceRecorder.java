@@ -78,7 +78,6 @@ class ProvenanceRecorder implements StorageInterceptor {
         this.daoRegistry = daoRegistry;
     }
 
-    /** One activity of one caller: a kind of change, the custodian, and what was changed. */
     /**
      * One kind of change in a transaction: its code, the care giver it is recorded under, and whose
      * record the Provenance is (owner labels: the owner of what changed, else the writer's
@@ -94,8 +93,11 @@ class ProvenanceRecorder implements StorageInterceptor {
         }
     }
 
-    /** A patient's agreement a write recorded, and the version written that holds it. */
-    private record Agreed(Extension agreement, Reference written) {}
+    /**
+     * A patient's agreement a write recorded: who agreed (else the contract's patient), the version
+     * agreed to, and the version written.
+     */
+    private record Agreed(Extension agreement, Reference signer, Optional<String> version, Reference written) {}
 
     @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED, order = HookOrder.EFFECTS + 20)
     void created(IBaseResource resource, RequestDetails request, TransactionDetails transaction) {
@@ -119,10 +121,13 @@ class ProvenanceRecorder implements StorageInterceptor {
         record("delete", resource, Optional.empty(), request, null);
     }
 
-    /** The patient's agreement the write records anew, if it records one. */
-    private Optional<Extension> agreement(IBaseResource previous, IBaseResource resource) {
-        return resource instanceof CarePlan after && (previous == null || previous instanceof CarePlan)
-                ? Agreement.newlyAgreed(fhirContext, (CarePlan) previous, after)
+    /** The patient's agreement the write records anew, if it records one, with the contract it is in. */
+    private Optional<CarePlan> agreement(IBaseResource previous, IBaseResource resource) {
+        return resource instanceof CarePlan after
+                        && (previous == null || previous instanceof CarePlan)
+                        && Agreement.newlyAgreed(fhirContext, (CarePlan) previous, after)
+                                .isPresent()
+                ? Optional.of(after)
                 : Optional.empty();
     }
 
@@ -142,7 +147,7 @@ class ProvenanceRecorder implements StorageInterceptor {
     private void record(
             String code,
             IBaseResource resource,
-            Optional<Extension> agreement,
+            Optional<CarePlan> agreed,
             RequestDetails request,
             TransactionDetails transaction) {
         String type = fhirContext.getResourceType(resource);
@@ -156,19 +161,28 @@ class ProvenanceRecorder implements StorageInterceptor {
                 Owner.of(resource).or(() -> token.get().commission().map(c -> new Owner(c.careGiver(), c.unit()))));
         Reference target =
                 new Reference(type + "/" + resource.getIdElement().getIdPart() + "/_history/" + version(resource));
-        Written written;
-        if (transaction != null && transaction.isFhirTransaction()) {
-            Map<Activity, Written> pending = transaction.getOrCreateUserData(PENDING, LinkedHashMap::new);
-            written = pending.computeIfAbsent(activity, a -> new Written());
-        } else {
-            written = new Written();
-        }
+        boolean inTransaction = transaction != null && transaction.isFhirTransaction();
+        Written written = inTransaction
+                ? transaction
+                        .<Map<Activity, Written>>getOrCreateUserData(PENDING, LinkedHashMap::new)
+                        .computeIfAbsent(activity, a -> new Written())
+                : new Written();
         written.targets().add(target);
-        agreement.ifPresent(agreed -> written.agreements().add(new Agreed(agreed.copy(), target)));
-        if (transaction == null || !transaction.isFhirTransaction()) {
+        agreed.ifPresent(contract -> written.agreements().add(agreed(contract, target)));
+        if (!inTransaction) {
             Date when = transaction == null ? new Date() : transaction.getTransactionDate();
             store(provenance(token.get(), activity, written, when));
         }
+    }
+
+    /** The agreement {@code contract} holds, signed by whoever it names as agreeing, else by its patient. */
+    private static Agreed agreed(CarePlan contract, Reference written) {
+        Extension agreement = Agreement.of(contract).orElseThrow().copy();
+        Extension agreedBy = agreement.getExtensionByUrl("agreedBy");
+        Reference signer = agreedBy != null && agreedBy.getValue() instanceof Reference who
+                ? who.copy()
+                : contract.getSubject().copy();
+        return new Agreed(agreement, signer, Agreement.agreedVersion(contract), written);
     }
 
     /** The care giver the change is recorded under: the writer's, else the owner of what changed. */
@@ -190,7 +204,7 @@ class ProvenanceRecorder implements StorageInterceptor {
         activity.owner().ifPresent(owner -> owner.labelOnto(provenance));
         activity.custodian()
                 .ifPresent(careGiver -> agent(provenance, "custodian").setWho(hsaId(careGiver)));
-        written.agreements().forEach(agreed -> agreed(provenance, agreed.agreement(), agreed.written()));
+        written.agreements().forEach(agreed -> signed(provenance, agreed));
         Optional<Commission> commission = token.commission();
         if (commission.isPresent()) {
             agent(provenance, "author").setWho(hsaId(commission.get().unit()));
@@ -219,7 +233,8 @@ class ProvenanceRecorder implements StorageInterceptor {
      * names) on its date, by its method (digital, on paper, oral), and the version agreed to, when
      * it is not the version written.
      */
-    private static void agreed(Provenance provenance, Extension agreement, Reference written) {
+    private static void signed(Provenance provenance, Agreed agreed) {
+        Extension agreement = agreed.agreement();
         Signature signature = provenance.addSignature();
         signature.addType(new Coding(SIGNATURE_TYPE, CONSENT_SIGNATURE, "Consent Signature"));
         Extension method = agreement.getExtensionByUrl("method");
@@ -228,21 +243,15 @@ class ProvenanceRecorder implements StorageInterceptor {
         }
         Extension date = agreement.getExtensionByUrl("date");
         signature.setWhen(date != null && date.getValue() instanceof DateTimeType when ? when.getValue() : new Date());
-        Extension agreedBy = agreement.getExtensionByUrl("agreedBy");
-        signature.setWho(
-                agreedBy != null && agreedBy.getValue() instanceof Reference who
-                        ? who.copy()
-                        : new Reference().setDisplay("Patienten"));
-        Extension version = agreement.getExtensionByUrl("version");
-        IIdType target = written.getReferenceElement();
-        if (version != null
-                && version.getValue() != null
-                && !version.getValue().primitiveValue().equals(target.getVersionIdPart())) {
+        signature.setWho(agreed.signer());
+        Optional<String> version = agreed.version();
+        IIdType target = agreed.written().getReferenceElement();
+        if (version.isPresent() && !version.get().equals(target.getVersionIdPart())) {
             provenance
                     .addEntity()
                     .setRole(Provenance.ProvenanceEntityRole.SOURCE)
-                    .setWhat(new Reference(target.getResourceType() + "/" + target.getIdPart() + "/_history/"
-                            + version.getValue().primitiveValue()));
+                    .setWhat(new Reference(
+                            target.getResourceType() + "/" + target.getIdPart() + "/_history/" + version.get()));
         }
     }
 
