@@ -1,9 +1,11 @@
 package se.patientkontrakt.fhir.hapi;
 
 import ca.uhn.fhir.interceptor.model.RequestPartitionId;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.model.entity.BaseResourceIndexedSearchParam;
 import ca.uhn.fhir.jpa.model.entity.ResourceIndexedSearchParamToken;
+import ca.uhn.fhir.jpa.model.entity.TagTypeEnum;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.model.api.IQueryParameterType;
 import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
@@ -38,8 +40,13 @@ import org.springframework.stereotype.Component;
  * earliest date up to the bound, checking the status of each contract it meets, gives HAPI's
  * result in HAPI's order and reads about one page of rows.
  *
+ * <p>A care user's work list under Patientdatalagen carries one more parameter, the narrowing to
+ * their care giver's data ({@code _security} with the owner label); the walk checks those labels
+ * as it checks the status. Without it, the rules would turn this search back into HAPI's generic
+ * one (538 against 115 ms at 100,000 contracts).
+ *
  * <p>Only that exact shape is taken here; any other parameter, modifier, prefix, time of day,
- * partitioning or sort leaves the search to HAPI. {@code OverdueWorklistQueryIT} compares the two
+ * partitioning, tag storage or sort leaves the search to HAPI. {@code OverdueWorklistQueryIT} compares the two
  * answers on the same data.
  */
 @Component
@@ -48,28 +55,38 @@ class OverdueWorklistQuery {
     static final String RESOURCE_TYPE = "CarePlan";
     static final String DUE = "next-step-due";
     static final String STATUS = "status";
+    static final String SECURITY = "_security";
 
-    private static final Set<String> ALLOWED_PARAMETERS = Set.of(DUE, STATUS);
+    private static final Set<String> ALLOWED_PARAMETERS = Set.of(DUE, STATUS, SECURITY);
+
+    /** HAPI's tag type of a security label in {@code HFJ_TAG_DEF}. */
+    private static final int SECURITY_LABEL = TagTypeEnum.SECURITY_LABEL.ordinal();
 
     @PersistenceContext
     private EntityManager entityManager;
 
     private final PartitionSettings partitionSettings;
+    private final JpaStorageSettings storageSettings;
 
-    OverdueWorklistQuery(PartitionSettings partitionSettings) {
+    OverdueWorklistQuery(PartitionSettings partitionSettings, JpaStorageSettings storageSettings) {
         this.partitionSettings = partitionSettings;
+        this.storageSettings = storageSettings;
     }
 
     /**
      * What to walk: the date index's hash for the parameter, the last date ordinal that passes,
-     * and the status index hashes of which a contract must hold one (none: any status).
+     * the status index hashes of which a contract must hold one (none: any status), and the
+     * security labels it must carry: of each group one ({@code _security}, each group a parameter
+     * of its own).
      */
-    record Walk(long dueHash, int lastOrdinal, List<Long> statusHashes) {}
+    record Walk(long dueHash, int lastOrdinal, List<Long> statusHashes, List<List<TokenParam>> labels) {}
 
     /** The walk that answers this search exactly, or empty when HAPI must answer it. */
     Optional<Walk> plan(String resourceType, SearchParameterMap params, RequestPartitionId partition) {
         if (!RESOURCE_TYPE.equals(resourceType)
                 || partitionSettings.isPartitioningEnabled()
+                || (params.containsKey(SECURITY)
+                        && storageSettings.getTagStorageMode() == JpaStorageSettings.TagStorageModeEnum.INLINE)
                 || !ascendingOnDueOnly(params.getSort())
                 || !ALLOWED_PARAMETERS.containsAll(params.keySet())
                 || params.getLastUpdated() != null
@@ -87,7 +104,8 @@ class OverdueWorklistQuery {
         }
         Optional<Integer> lastOrdinal = upperBound(params.get(DUE));
         Optional<List<String>> statuses = statusCodes(params.get(STATUS));
-        if (lastOrdinal.isEmpty() || statuses.isEmpty()) {
+        Optional<List<List<TokenParam>>> labels = securityLabels(params.get(SECURITY));
+        if (lastOrdinal.isEmpty() || statuses.isEmpty() || labels.isEmpty()) {
             return Optional.empty();
         }
         long dueHash =
@@ -96,7 +114,59 @@ class OverdueWorklistQuery {
                 .map(code -> ResourceIndexedSearchParamToken.calculateHashValue(
                         partitionSettings, partition, RESOURCE_TYPE, STATUS, code))
                 .toList();
-        return Optional.of(new Walk(dueHash, lastOrdinal.get(), statusHashes));
+        return Optional.of(new Walk(dueHash, lastOrdinal.get(), statusHashes, labels.get()));
+    }
+
+    /**
+     * No {@code _security} (none required), or each given as plain {@code system|code} tokens: the
+     * access rules narrow a care user's work list to their care giver's data this way
+     * ({@code _security=<owner care giver>|<HSA-id>}), and so may a client. A modifier, a code
+     * without its system, or an empty value leaves the search to HAPI.
+     */
+    private static Optional<List<List<TokenParam>>> securityLabels(List<List<IQueryParameterType>> and) {
+        if (and == null) {
+            return Optional.of(List.of());
+        }
+        List<List<TokenParam>> groups = new ArrayList<>();
+        for (List<IQueryParameterType> or : and) {
+            List<TokenParam> group = new ArrayList<>();
+            for (IQueryParameterType value : or) {
+                if (!(value instanceof TokenParam token)
+                        || token.getModifier() != null
+                        || token.getMissing() != null
+                        || token.getSystem() == null
+                        || token.getSystem().isBlank()
+                        || token.getValue() == null
+                        || token.getValue().isBlank()) {
+                    return Optional.empty();
+                }
+                group.add(token);
+            }
+            if (group.isEmpty()) {
+                return Optional.empty();
+            }
+            groups.add(group);
+        }
+        return Optional.of(groups);
+    }
+
+    /**
+     * The rows of HAPI's tag table that are these security labels (one label may have several,
+     * differing in version or user-selected), looked up with the values bound.
+     */
+    private List<Long> labelIds(List<TokenParam> labels) {
+        List<Long> ids = new ArrayList<>();
+        for (TokenParam label : labels) {
+            List<?> found = entityManager
+                    .createNativeQuery("SELECT TAG_ID FROM HFJ_TAG_DEF WHERE TAG_TYPE = :type"
+                            + " AND TAG_SYSTEM = :system AND TAG_CODE = :code")
+                    .setParameter("type", SECURITY_LABEL)
+                    .setParameter("system", label.getSystem())
+                    .setParameter("code", label.getValue())
+                    .getResultList();
+            found.forEach(id -> ids.add(((Number) id).longValue()));
+        }
+        return ids;
     }
 
     private static boolean ascendingOnDueOnly(SortSpec sort) {
@@ -176,6 +246,11 @@ class OverdueWorklistQuery {
      * (7 ms).
      */
     List<Long> rows(Walk walk, int rows) {
+        List<List<Long>> labelGroups =
+                walk.labels().stream().map(this::labelIds).toList();
+        if (labelGroups.stream().anyMatch(List::isEmpty)) {
+            return List.of(); // a label no resource was ever given: no contract carries it
+        }
         StringBuilder sql = new StringBuilder("SELECT d.RES_ID FROM HFJ_SPIDX_DATE d WHERE d.HASH_IDENTITY = ")
                 .append(walk.dueHash())
                 .append(" AND d.SP_VALUE_LOW_DATE_ORDINAL <= ")
@@ -183,6 +258,11 @@ class OverdueWorklistQuery {
         if (!walk.statusHashes().isEmpty()) {
             sql.append(" AND EXISTS (SELECT 1 FROM HFJ_SPIDX_TOKEN t WHERE t.RES_ID = d.RES_ID AND t.HASH_VALUE IN (")
                     .append(walk.statusHashes().stream().map(String::valueOf).collect(Collectors.joining(", ")))
+                    .append("))");
+        }
+        for (List<Long> group : labelGroups) {
+            sql.append(" AND EXISTS (SELECT 1 FROM HFJ_RES_TAG g WHERE g.RES_ID = d.RES_ID AND g.TAG_ID IN (")
+                    .append(group.stream().map(String::valueOf).collect(Collectors.joining(", ")))
                     .append("))");
         }
         sql.append(" ORDER BY d.HASH_IDENTITY, d.SP_VALUE_LOW, d.SP_VALUE_HIGH, d.RES_ID FETCH FIRST ")

@@ -189,9 +189,12 @@ final class CareView implements BoundaryView {
         if (OWNED.contains(type)) {
             Optional<String> patient = patientOf(resource);
             Optional<Owner> owner = Owner.of(resource);
-            return patient.isPresent()
-                    && owner.isPresent()
-                    && patient(patient.get()).decide(owner.get()) == Access.READ;
+            if (patient.isEmpty() || owner.isEmpty()) {
+                return false;
+            }
+            // A unit reads its own data whatever else holds (PdlRule's first rule): the patient's
+            // other data need not be weighed for it.
+            return ownUnit(owner.get()) || patient(patient.get()).decide(owner.get()) == Access.READ;
         }
         if (resource instanceof Provenance provenance) {
             return provenanceReadable(provenance);
@@ -424,12 +427,14 @@ final class CareView implements BoundaryView {
     /**
      * Weighs, with one search per type, every patient of these resources whom this request has not
      * weighed yet: the matches of a work list's page, which would otherwise cost four searches per
-     * patient.
+     * patient. What the reader's own unit owns reads without weighing, so its patients are left.
      */
     void weighPatientsOf(List<IBaseResource> resources) {
         Set<String> wanted = new LinkedHashSet<>();
         for (IBaseResource resource : resources) {
-            if (resource != null && OWNED.contains(fhirContext.getResourceType(resource))) {
+            if (resource != null
+                    && OWNED.contains(fhirContext.getResourceType(resource))
+                    && Owner.of(resource).filter(this::ownUnit).isEmpty()) {
                 patientOf(resource).filter(p -> !patients.containsKey(p)).ifPresent(wanted::add);
             }
         }

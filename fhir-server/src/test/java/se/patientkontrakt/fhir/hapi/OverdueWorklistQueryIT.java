@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.FhirIT;
+import se.patientkontrakt.fhir.contract.Owner;
 import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
@@ -30,11 +31,20 @@ import se.patientkontrakt.fhir.contract.Vocabulary;
  *
  * <p>The contracts made here (besides whatever other tests stored) cover the edges: two due the
  * same day, one due exactly on the bound, one with two open next steps (one before the bound, one
- * long after), one completed, one on hold and one deleted.
+ * long after), one completed, one on hold and one deleted, and three owned by two care givers
+ * (owner labels), which a care user's work list is narrowed to ({@code _security}).
  */
 class OverdueWorklistQueryIT extends FhirIT {
 
     private static final String GENERIC = "&_lastUpdated=gt2000-01-01";
+    private static final String OWNER = Vocabulary.OWNER_CARE_GIVER;
+    private static final String UNIT = Vocabulary.OWNER_CARE_UNIT;
+    /** Care givers of this run's contracts only (the database may hold earlier runs'). */
+    private static final String RUN = Long.toString(System.nanoTime(), 36);
+
+    private static final String GIVER_A = "SE2321000032-" + RUN;
+    private static final String GIVER_B = "SE2321000016-" + RUN;
+    private static final String UNIT_A2 = "SE2321000032-a2-" + RUN;
     private static boolean stored;
 
     @Autowired
@@ -52,6 +62,11 @@ class OverdueWorklistQueryIT extends FhirIT {
                 twoOpenNextSteps("2026-11-12", "2027-03-01"),
                 ContractFixture.create(fhirContext).nextStepDue("2026-11-05").status(CarePlan.CarePlanStatus.COMPLETED),
                 ContractFixture.create(fhirContext).nextStepDue("2026-11-07").status(CarePlan.CarePlanStatus.ONHOLD)));
+        contracts.add(
+                ownedBy(ContractFixture.create(fhirContext).nextStepDue("2026-11-08"), GIVER_A, "SE2321000032-a1"));
+        contracts.add(ownedBy(ContractFixture.create(fhirContext).nextStepDue("2026-11-09"), GIVER_A, UNIT_A2));
+        contracts.add(
+                ownedBy(ContractFixture.create(fhirContext).nextStepDue("2026-11-09"), GIVER_B, "SE2321000016-b1"));
         ContractFixture deleted = ContractFixture.create(fhirContext).nextStepDue("2026-11-06");
         contracts.add(deleted);
         for (ContractFixture contract : contracts) {
@@ -59,6 +74,11 @@ class OverdueWorklistQueryIT extends FhirIT {
         }
         fhir().when().delete("/" + deleted.contractId()).then().statusCode(200);
         stored = true;
+    }
+
+    private static ContractFixture ownedBy(ContractFixture contract, String careGiver, String unit) {
+        new Owner(careGiver, unit).labelOnto(contract.contract());
+        return contract;
     }
 
     private ContractFixture twoOpenNextSteps(String first, String second) {
@@ -82,9 +102,19 @@ class OverdueWorklistQueryIT extends FhirIT {
                 "next-step-due=le2026-11-23&status=active&_sort=next-step-due",
                 "next-step-due=lt2026-12-01&status=active,on-hold&_sort=next-step-due",
                 "next-step-due=le2026-11-10&_sort=next-step-due",
-                "next-step-due=lt2030-01-01&status=active&_sort=next-step-due"
+                "next-step-due=lt2030-01-01&status=active&_sort=next-step-due",
+                // a care user's work list under Patientdatalagen: narrowed to their care giver's data
+                "next-step-due=lt2026-11-23&status=active&_sort=next-step-due&_security={owner}|{A}",
+                "next-step-due=lt2026-11-23&status=active&_sort=next-step-due&_security={owner}|{A},{owner}|{B}",
+                "next-step-due=lt2026-11-23&_sort=next-step-due&_security={owner}|{A}&_security={unit}|{A2}",
+                "next-step-due=lt2026-11-23&status=active&_sort=next-step-due&_security={owner}|SE-never-given"
             })
-    void theWalkGivesHapisAnswerInHapisOrderOverEveryPage(String query) {
+    void theWalkGivesHapisAnswerInHapisOrderOverEveryPage(String asked) {
+        String query = asked.replace("{owner}", OWNER)
+                .replace("{unit}", UNIT)
+                .replace("{A2}", UNIT_A2)
+                .replace("{A}", GIVER_A)
+                .replace("{B}", GIVER_B);
         List<CarePlan> walked = allPages("/CarePlan?" + query + "&_count=7");
         List<CarePlan> generic = allPages("/CarePlan?" + query + GENERIC + "&_count=7");
 
@@ -94,6 +124,18 @@ class OverdueWorklistQueryIT extends FhirIT {
                 .extracting(OverdueWorklistQueryIT::sortKey)
                 .containsExactlyElementsOf(
                         generic.stream().map(OverdueWorklistQueryIT::sortKey).toList());
+    }
+
+    @Test
+    void theNarrowingToACareGiverKeepsExactlyItsContracts() {
+        List<CarePlan> careGiverA = allPages("/CarePlan?next-step-due=lt2026-11-23&status=active"
+                + "&_sort=next-step-due&_security=" + OWNER + "|" + GIVER_A);
+
+        assertThat(careGiverA).extracting(OverdueWorklistQueryIT::sortKey).containsExactly("2026-11-08", "2026-11-09");
+        assertThat(careGiverA).allMatch(plan -> Owner.of(plan)
+                .map(Owner::careGiver)
+                .filter(GIVER_A::equals)
+                .isPresent());
     }
 
     @Test

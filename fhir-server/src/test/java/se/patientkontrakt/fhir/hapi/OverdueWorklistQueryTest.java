@@ -3,6 +3,7 @@ package se.patientkontrakt.fhir.hapi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.interceptor.model.RequestPartitionId;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.SortOrderEnum;
@@ -13,11 +14,16 @@ import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.param.TokenParamModifier;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /** Which searches the index walk takes (exactly the overdue-list shape) and which it leaves to HAPI. */
 class OverdueWorklistQueryTest {
 
-    private final OverdueWorklistQuery query = new OverdueWorklistQuery(new PartitionSettings());
+    private static final String OWNER = Vocabulary.OWNER_CARE_GIVER;
+    private static final String UNIT = Vocabulary.OWNER_CARE_UNIT;
+
+    private final OverdueWorklistQuery query =
+            new OverdueWorklistQuery(new PartitionSettings(), new JpaStorageSettings());
 
     private static SearchParameterMap overdue(String due) {
         SearchParameterMap params = new SearchParameterMap()
@@ -61,6 +67,40 @@ class OverdueWorklistQueryTest {
     }
 
     @Test
+    void theCareGiversNarrowingIsWalkedToo() {
+        SearchParameterMap narrowed = overdue("lt2026-12-01")
+                .add("_security", new TokenParam(OWNER, "SE2321000032-kalmar"))
+                .add("_security", new TokenParam(UNIT, "SE2321000032-a"));
+
+        assertThat(plan(narrowed)).hasValueSatisfying(walk -> assertThat(walk.labels())
+                .extracting(group -> group.get(0).getSystem())
+                .containsExactly(OWNER, UNIT));
+    }
+
+    @Test
+    void aLabelWithoutItsSystemOrWithAModifierIsLeftToHapi() {
+        assertThat(plan(overdue("lt2026-12-01").add("_security", new TokenParam("SE2321000032-kalmar"))))
+                .as("code only")
+                .isEmpty();
+        assertThat(plan(overdue("lt2026-12-01")
+                        .add(
+                                "_security",
+                                new TokenParam(OWNER, "SE2321000032-kalmar").setModifier(TokenParamModifier.NOT))))
+                .as(":not")
+                .isEmpty();
+
+        JpaStorageSettings inline = new JpaStorageSettings();
+        inline.setTagStorageMode(JpaStorageSettings.TagStorageModeEnum.INLINE);
+        assertThat(new OverdueWorklistQuery(new PartitionSettings(), inline)
+                        .plan(
+                                "CarePlan",
+                                overdue("lt2026-12-01").add("_security", new TokenParam(OWNER, "SE2321000032-kalmar")),
+                                RequestPartitionId.allPartitions()))
+                .as("labels stored inline")
+                .isEmpty();
+    }
+
+    @Test
     void everyOtherShapeIsLeftToHapi() {
         assertThat(plan(overdue("ge2026-12-01"))).as("lower bound").isEmpty();
         assertThat(plan(overdue("2026-12-01"))).as("equals").isEmpty();
@@ -99,7 +139,7 @@ class OverdueWorklistQueryTest {
                 .isEmpty();
 
         PartitionSettings partitioned = new PartitionSettings().setPartitioningEnabled(true);
-        assertThat(new OverdueWorklistQuery(partitioned)
+        assertThat(new OverdueWorklistQuery(partitioned, new JpaStorageSettings())
                         .plan("CarePlan", overdue("lt2026-12-01"), RequestPartitionId.allPartitions()))
                 .as("partitioned")
                 .isEmpty();
