@@ -14,10 +14,12 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.BooleanType;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CareTeam;
+import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
 import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.server.HookOrder;
@@ -108,7 +110,7 @@ class ContractRulesInterceptor implements StorageInterceptor {
         refuseIfAny(OperationOutcomeWriter.error(
                 IssueType.INVARIANT,
                 "pk-6: The patient wants help to coordinate their care (pk-wants-coordination-help = true),"
-                        + " so the care team must hold an active fast vårdkontakt (kv_typ_av_fast_kontakt 1 or 4)",
+                        + " so the care team must hold a fast vårdkontakt in force today (kv_typ_av_fast_kontakt 1 or 4)",
                 "CarePlan.careTeam"));
     }
 
@@ -132,13 +134,23 @@ class ContractRulesInterceptor implements StorageInterceptor {
                         .flatMap(role -> role.getCoding().stream())
                         .anyMatch(c -> Vocabulary.FAST_KONTAKT.equals(c.getSystem())
                                 && FAST_VARDKONTAKT_CODES.contains(c.getCode())))
-                .anyMatch(p -> !p.getPeriod().hasEnd()
-                        || !p.getPeriod()
-                                .getEnd()
-                                .toInstant()
-                                .atZone(Vocabulary.SWEDEN)
-                                .toLocalDate()
-                                .isBefore(today));
+                .anyMatch(p -> inForce(p.getPeriod(), today));
+    }
+
+    /**
+     * Whether a participant's period holds today, as the profile's invariants and the fixed-contact
+     * search parameters say it: each end empty, or its date as written (the first ten characters of
+     * a dateTime) on the right side of today.
+     */
+    static boolean inForce(Period period, LocalDate today) {
+        String day = today.toString();
+        return (!period.hasStart() || writtenDay(period.getStartElement()).compareTo(day) <= 0)
+                && (!period.hasEnd() || writtenDay(period.getEndElement()).compareTo(day) >= 0);
+    }
+
+    private static String writtenDay(DateTimeType date) {
+        String written = date.getValueAsString();
+        return written.length() > 10 ? written.substring(0, 10) : written;
     }
 
     private void refuseIfAny(OperationOutcome outcome) {

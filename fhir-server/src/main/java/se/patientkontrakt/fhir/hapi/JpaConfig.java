@@ -20,6 +20,7 @@ import ca.uhn.fhir.jpa.model.entity.StorageSettings;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
 import ca.uhn.fhir.util.VersionEnum;
 import jakarta.persistence.EntityManagerFactory;
+import java.time.Clock;
 import java.util.Properties;
 import java.util.Set;
 import javax.sql.DataSource;
@@ -33,6 +34,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
 import org.springframework.orm.jpa.JpaTransactionManager;
 import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
+import se.patientkontrakt.fhir.contract.Vocabulary;
 import se.patientkontrakt.fhir.server.FhirServerProperties;
 
 /**
@@ -107,6 +109,15 @@ class JpaConfig {
         // the first. Counted each time instead (one indexed count per history request).
         settings.setHistoryCountMode(HistoryCountModeEnum.COUNT_ACCURATE);
         return settings;
+    }
+
+    /**
+     * The server's clock, in Sweden's time zone: the day the fixed-contact index holds
+     * ({@link SwedishDaySearchParamExtractor}, {@link FixedContactReindex}).
+     */
+    @Bean
+    Clock clock() {
+        return Clock.system(Vocabulary.SWEDEN);
     }
 
     @Bean

@@ -1,0 +1,63 @@
+package se.patientkontrakt.fhir.hapi;
+
+import ca.uhn.fhir.jpa.searchparam.extractor.SearchParamExtractorR4;
+import java.time.Clock;
+import java.time.LocalDate;
+import org.hl7.fhir.instance.model.api.IBase;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
+import org.springframework.beans.factory.support.RootBeanDefinition;
+import org.springframework.stereotype.Component;
+
+/**
+ * HAPI's R4 search parameter extractor, with FHIRPath's {@code today()} meaning the day in Sweden
+ * by the server's {@link Clock}. The fixed-contact search parameters ({@code fast-vardkontakt},
+ * {@code fast-lakarkontakt}) index only the participants in force today; the engine HAPI evaluates
+ * them with takes today from the JVM's time zone, which on a server is usually UTC: from midnight
+ * until one or two in the morning it would still be yesterday. The expression is evaluated with
+ * today written in as a date literal, so the index, the measures and the pages ({@code inForce} in
+ * {@code sidor/fhir.js}) agree on the day, and tests can set the clock. Links are still recorded
+ * under the search parameter's own expression (HAPI passes it, not this text, to the index).
+ *
+ * <p>{@link FixedContactReindex} re-indexes, each night, the teams whose participants' periods
+ * began or ended since the index was made.
+ */
+class SwedishDaySearchParamExtractor extends SearchParamExtractorR4 {
+
+    private static final String TODAY = "today()";
+
+    private final Clock clock;
+
+    SwedishDaySearchParamExtractor(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public IValueExtractor getPathValueExtractor(IBase resource, String path) {
+        if (!path.contains(TODAY)) {
+            return super.getPathValueExtractor(resource, path);
+        }
+        // HAPI caches the parsed expression by its text: one entry a day.
+        return super.getPathValueExtractor(resource, path.replace(TODAY, "(@" + LocalDate.now(clock) + ")"));
+    }
+
+    /**
+     * Makes HAPI's bean {@code searchParamExtractor} (defined in its {@code SearchParamConfig}) this
+     * class, with the same name, so that every user of the extractor (writes, reindexing, in-memory
+     * matching) gets it.
+     */
+    @Component
+    static class Registration implements BeanDefinitionRegistryPostProcessor {
+
+        static final String HAPI_BEAN = "searchParamExtractor";
+
+        @Override
+        public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) {
+            if (!registry.containsBeanDefinition(HAPI_BEAN)) {
+                throw new IllegalStateException("HAPI defines no bean " + HAPI_BEAN + " to replace");
+            }
+            registry.removeBeanDefinition(HAPI_BEAN);
+            registry.registerBeanDefinition(HAPI_BEAN, new RootBeanDefinition(SwedishDaySearchParamExtractor.class));
+        }
+    }
+}
