@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.ActiveProfilesResolver;
 
@@ -26,10 +27,12 @@ import org.springframework.test.context.ActiveProfilesResolver;
  * Base of the integration tests: the real server on a random port, reached over HTTP with REST
  * Assured at {@code /fhir} in FHIR JSON. The database is the embedded H2 file by default; the
  * Maven profile {@code postgres} sets {@code it.database=postgres} to run the same tests against
- * PostgreSQL. Tests never assume an empty database: each makes its own data.
+ * PostgreSQL. Tests never assume an empty database: each makes its own data. The server's clock
+ * is a {@link SettableClock}, which a test may move to another day.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ActiveProfiles(resolver = FhirIT.Profiles.class)
+@Import(SettableClock.Config.class)
 public abstract class FhirIT {
 
     protected static final String FHIR_JSON = "application/fhir+json";
