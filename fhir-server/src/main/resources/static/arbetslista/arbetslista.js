@@ -2,7 +2,8 @@
 // day, for a care unit or a fast vårdkontakt, from one search with _include; and the unit's
 // follow-up measures from $evaluate-measure, drawn as bars with their values in text.
 import {
-  ACTIVITY_KIND, FAST_KONTAKT, bundleIndex, codeOf, connect, daysFromToday, el, fhir, humanName, inForce, showError, swedishDate, today,
+  ACTIVITY_KIND, FAST_KONTAKT, bundleIndex, codeOf, connect, daysFromToday, el, fhir, humanName, inForce, showError, swedishDate,
+  teamInForce, today,
 } from '/sidor/fhir.js';
 
 const SCOPE = 'openid fhirUser user/*.read';
@@ -80,7 +81,7 @@ function row(plan, index) {
   if (!step) return null;
   const patient = index.get(plan.subject);
   const team = index.get(plan.careTeam?.[0]);
-  const contact = (team?.participant || []).find((p) => ['1', '4'].includes(codeOf(p.role?.[0], FAST_KONTAKT)) && inForce(p.period));
+  const contact = (teamInForce(team) ? team?.participant || [] : []).find((p) => ['1', '4'].includes(codeOf(p.role?.[0], FAST_KONTAKT)) && inForce(p.period));
   return {
     patientId: plan.subject.reference.replace(/^Patient\//, ''),
     patient: humanName(patient) || plan.subject.display || plan.subject.reference,

@@ -4,7 +4,7 @@
 // and who has read the record from the access log (GET /fhir/AuditEvent).
 import {
   ACTIVITY_KIND, EXT_AGREEMENT, EXT_AGREEMENT_PENDING, FAST_KONTAKT, PK, FhirError,
-  accessControlOn, bundleIndex, codeOf, connect, daysFromToday, el, extension, fhir, fhirBlob, humanName, inForce,
+  accessControlOn, bundleIndex, codeOf, connect, daysFromToday, el, extension, fhir, fhirBlob, humanName, inForce, teamInForce,
   showError, swedishDate, tokenPatient,
 } from '/sidor/fhir.js';
 
@@ -174,7 +174,7 @@ function activityList(details, showWho) {
 
 function contacts(team, index) {
   if (!team) return textOrNone();
-  const fixed = (team.participant || []).filter((p) => codeOf(p.role?.[0], FAST_KONTAKT) && inForce(p.period));
+  const fixed = (teamInForce(team) ? team.participant || [] : []).filter((p) => codeOf(p.role?.[0], FAST_KONTAKT) && inForce(p.period));
   const people = el('ul', { class: 'punkter' }, fixed.map((participant) => {
     const role = index.get(participant.member);
     const person = role?.resourceType === 'PractitionerRole' ? index.get(role.practitioner) : role;

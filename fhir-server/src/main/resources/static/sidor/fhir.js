@@ -243,6 +243,11 @@ export function today() {
   return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm' }).format(new Date());
 }
 
+/** Whether a contact team still stands: one made inactive (or entered in error) has no fixed contacts in force. */
+export function teamInForce(team) {
+  return !['inactive', 'entered-in-error'].includes(team?.status);
+}
+
 /** Whether a Period holds today (an open end runs on). */
 export function inForce(period) {
   const now = today();
