@@ -46,14 +46,14 @@ public enum FollowUpMeasure {
             FROM {contracts} k""",
             Units.CONTRACT_UNITS),
 
-    /** Patients with a contract whose contact team names a fast vårdkontakt (code 1 or 4). */
+    /** Patients with a contract whose contact team names a fast vårdkontakt (code 1 or 4) in force today. */
     FAST_VARDKONTAKT(
             "pk-fast-vardkontakt-andel",
             Scoring.PROPORTION,
             patientsWithTeamMember(":fastVardkontakt"),
             Units.PATIENT_UNITS),
 
-    /** Patients with a contract whose contact team names a fast läkarkontakt i primärvården (code 2). */
+    /** Patients with a contract whose contact team names a fast läkarkontakt i primärvården (code 2) in force today. */
     FAST_LAKARKONTAKT(
             "pk-fast-lakarkontakt-andel",
             Scoring.PROPORTION,
@@ -182,7 +182,11 @@ public enum FollowUpMeasure {
                 .formatted(teamHas(pathParameter));
     }
 
-    /** The contract's contact team has a participant indexed under the given link path. */
+    /**
+     * The contract's contact team has a participant indexed under the given link path. For the
+     * fixed contacts that index holds only those in force today ({@code FixedContactReindex}), so
+     * the measures count the contacts the work lists find.
+     */
     private static String teamHas(String pathParameter) {
         return """
                 SELECT 1 FROM HFJ_RES_LINK t
