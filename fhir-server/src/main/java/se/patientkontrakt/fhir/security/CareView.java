@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.param.ReferenceOrListParam;
 import ca.uhn.fhir.rest.param.ReferenceParam;
+import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.ForbiddenOperationException;
 import ca.uhn.fhir.util.ResourceReferenceInfo;
@@ -281,7 +282,7 @@ final class CareView implements BoundaryView {
             // when every contract, team, goal or consent they name reads.
             return Optional.of(List.of(ownUnitParameter()));
         }
-        Optional<String> named = namedPatient(params);
+        Optional<String> named = namedPatient(params).or(() -> identifiedPatient(params));
         String patientParameter = "Consent".equals(type) || ABOUT_A_PATIENT.contains(type) ? "patient" : "subject";
         if (named.isEmpty()) {
             return OWNED.contains(type) ? Optional.of(acrossPatients(params)) : Optional.empty();
@@ -370,6 +371,49 @@ final class CareView implements BoundaryView {
             }
         }
         return ids.size() == 1 ? Optional.of(ids.iterator().next()) : Optional.empty();
+    }
+
+    /**
+     * The one patient a search names by identifier through a chain ({@code
+     * subject:Patient.identifier}, {@code patient.identifier}, one value), when exactly one patient
+     * holds it (a personnummer is one patient's): such a search is about that patient and is
+     * narrowed as one that names the patient by id, so its total is exact and its matches need
+     * not be weighed one by one. An identifier no patient holds names no one, and its answer has
+     * the shape of the answer about a patient whose data the reader may not read.
+     */
+    private Optional<String> identifiedPatient(Map<String, String[]> params) {
+        String[] values = null;
+        for (Map.Entry<String, String[]> entry : params.entrySet()) {
+            String name = entry.getKey().replace(":Patient", "");
+            if (PATIENT_PARAMETERS.contains(name)) {
+                return Optional.empty();
+            }
+            if (PATIENT_PARAMETERS.stream().anyMatch(p -> name.equals(p + ".identifier"))) {
+                if (values != null) {
+                    return Optional.empty();
+                }
+                values = entry.getValue();
+            }
+        }
+        if (values == null || values.length != 1 || values[0] == null || values[0].contains(",")) {
+            return Optional.empty();
+        }
+        TokenParam identifier = new TokenParam();
+        identifier.setValueAsQueryToken(fhirContext, org.hl7.fhir.r4.model.Patient.SP_IDENTIFIER, null, values[0]);
+        if (identifier.getValue() == null || identifier.getValue().isBlank()) {
+            return Optional.empty();
+        }
+        List<IBaseResource> found = daoRegistry
+                .getResourceDao("Patient")
+                .search(
+                        SearchParameterMap.newSynchronous(org.hl7.fhir.r4.model.Patient.SP_IDENTIFIER, identifier),
+                        new SystemRequestDetails())
+                .getResources(0, 2);
+        if (found.size() > 1) {
+            return Optional.empty();
+        }
+        // None holds it: a search of no one, answered as one of a patient whose data does not read.
+        return Optional.of(found.isEmpty() ? NO_ID : found.get(0).getIdElement().getIdPart());
     }
 
     /**

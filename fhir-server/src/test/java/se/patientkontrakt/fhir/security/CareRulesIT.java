@@ -194,6 +194,35 @@ class CareRulesIT extends SecuredFhirIT {
                     .isEqualTo(world.ofType(expected, type).size());
         }
 
+        // The same searches naming the patient by personnummer through a chain: about one patient,
+        // so exactly as exact, with the total counting only what reads.
+        String personnummer = parse(
+                        reader.request().when().get("/" + world.patient()), org.hl7.fhir.r4.model.Patient.class)
+                .getIdentifier()
+                .stream()
+                .filter(identifier -> SwedishIdentifiers.PERSONNUMMER.equals(identifier.getSystem()))
+                .findFirst()
+                .orElseThrow()
+                .getValue();
+        for (String type : List.of("CarePlan", "CareTeam", "Goal", "Consent")) {
+            String chain = (type.equals("Consent") ? "patient" : "subject:Patient") + ".identifier="
+                    + SwedishIdentifiers.PERSONNUMMER + "|" + personnummer;
+            Bundle found = search(reader, "/" + type + "?" + chain + "&_count=100");
+            assertThat(Set.copyOf(ids(found, SearchEntryMode.MATCH)))
+                    .as("%s search by personnummer as %s", type, reader)
+                    .isEqualTo(world.ofType(expected, type));
+            assertThat(found.getTotal())
+                    .as("%s total by personnummer", type)
+                    .isEqualTo(world.ofType(expected, type).size());
+            assertThat(blockedSaid(found))
+                    .as("spärrad information finns, %s by personnummer", type)
+                    .isEqualTo(reader.blocked(spärr));
+            Bundle count = search(reader, "/" + type + "?_summary=count&" + chain);
+            assertThat(count.getTotal())
+                    .as("%s count by personnummer", type)
+                    .isEqualTo(world.ofType(expected, type).size());
+        }
+
         for (String id : world.owned().keySet()) {
             Response read = reader.request().when().get("/" + id);
             assertThat(read.statusCode()).as("read %s", id).isEqualTo(expected.contains(id) ? 200 : 404);
