@@ -104,6 +104,7 @@ final class CareView implements BoundaryView {
      */
     private static final Set<String> CHAINABLE = Set.of("subject", "patient", "care-team");
 
+    private static final ZoneId SWEDEN = ZoneId.of("Europe/Stockholm");
     private static final String NO_ID = "none-" + UUID.randomUUID();
     private static final String KEY = CareView.class.getName();
     private static final String SAMTYCKE = "samtycke";
@@ -113,6 +114,7 @@ final class CareView implements BoundaryView {
     private final FhirContext fhirContext;
     private final DaoRegistry daoRegistry;
     private final DirectoryHsaIds directory;
+    private final WeighedPatients memory;
     private final PdlRule.Reader reader;
     private final Map<String, Patient> patients = new HashMap<>();
     private final Map<String, Optional<String>> hsaIds = new HashMap<>();
@@ -120,10 +122,15 @@ final class CareView implements BoundaryView {
     private boolean weighedOneByOne;
 
     private CareView(
-            FhirContext fhirContext, DaoRegistry daoRegistry, DirectoryHsaIds directory, PdlRule.Reader reader) {
+            FhirContext fhirContext,
+            DaoRegistry daoRegistry,
+            DirectoryHsaIds directory,
+            WeighedPatients memory,
+            PdlRule.Reader reader) {
         this.fhirContext = fhirContext;
         this.daoRegistry = daoRegistry;
         this.directory = directory;
+        this.memory = memory;
         this.reader = reader;
     }
 
@@ -137,7 +144,8 @@ final class CareView implements BoundaryView {
             PdlProperties pdl,
             FhirContext fhirContext,
             DaoRegistry daoRegistry,
-            DirectoryHsaIds directory) {
+            DirectoryHsaIds directory,
+            WeighedPatients memory) {
         if (!pdl.enabled()
                 || token.patientToken()
                 || token.regionWide()
@@ -155,7 +163,7 @@ final class CareView implements BoundaryView {
                 commission.employee().isPresent(),
                 declared.stream().anyMatch(d -> d.kind() == PdlDeclaration.Kind.CARE_RELATIONSHIP),
                 declared.stream().anyMatch(d -> d.kind() == PdlDeclaration.Kind.EMERGENCY_ACCESS));
-        CareView view = new CareView(fhirContext, daoRegistry, directory, reader);
+        CareView view = new CareView(fhirContext, daoRegistry, directory, memory, reader);
         request.getUserData().put(KEY, view);
         return Optional.of(view);
     }
@@ -460,12 +468,10 @@ final class CareView implements BoundaryView {
     }
 
     private Patient patient(String id) {
-        return patients.computeIfAbsent(id, this::load);
-    }
-
-    /** One patient's contracts, teams, goals and consents, each weighed once. */
-    private Patient load(String patientId) {
-        return weighed(ownedOf(List.of(patientId)).getOrDefault(patientId, List.of()));
+        if (!patients.containsKey(id)) {
+            weigh(List.of(id));
+        }
+        return patients.get(id);
     }
 
     /**
@@ -482,14 +488,32 @@ final class CareView implements BoundaryView {
                 patientOf(resource).filter(p -> !patients.containsKey(p)).ifPresent(wanted::add);
             }
         }
-        if (wanted.size() < 2) {
-            return;
+        if (wanted.size() >= 2) {
+            weigh(List.copyOf(wanted));
         }
-        List<String> all = List.copyOf(wanted);
-        for (int from = 0; from < all.size(); from += WEIGHED_AT_ONCE) {
-            List<String> chunk = all.subList(from, Math.min(all.size(), from + WEIGHED_AT_ONCE));
-            Map<String, List<IBaseResource>> owned = ownedOf(chunk);
-            chunk.forEach(p -> patients.put(p, weighed(owned.getOrDefault(p, List.of()))));
+    }
+
+    /**
+     * Weighs these patients: what is remembered of each (across requests) where the data it was
+     * worked out from is unchanged, the rest afresh with one search per type for up to {@link
+     * #WEIGHED_AT_ONCE} of them.
+     */
+    private void weigh(List<String> patientIds) {
+        LocalDate today = LocalDate.now(SWEDEN);
+        for (int from = 0; from < patientIds.size(); from += WEIGHED_AT_ONCE) {
+            List<String> chunk = patientIds.subList(from, Math.min(patientIds.size(), from + WEIGHED_AT_ONCE));
+            Map<String, WeighedPatients.Weighed> remembered = memory.stillHolding(chunk, today);
+            remembered.forEach((id, weighed) -> patients.put(id, new Patient(weighed)));
+            List<String> unknown =
+                    chunk.stream().filter(id -> !remembered.containsKey(id)).toList();
+            if (unknown.isEmpty()) {
+                continue;
+            }
+            Map<String, List<IBaseResource>> owned = ownedOf(unknown);
+            for (String id : unknown) {
+                List<IBaseResource> resources = owned.getOrDefault(id, List.of());
+                patients.put(id, new Patient(weighed(id, resources, today)));
+            }
         }
     }
 
@@ -510,26 +534,21 @@ final class CareView implements BoundaryView {
         return byPatient;
     }
 
-    private Patient weighed(List<IBaseResource> owned) {
+    private WeighedPatients.Weighed weighed(String patientId, List<IBaseResource> owned, LocalDate today) {
         List<IBaseResource> consents =
                 owned.stream().filter(Consent.class::isInstance).toList();
-
-        Set<String> unitsTakingPart = unitsTakingPartToday(owned, LocalDate.now(ZoneId.of("Europe/Stockholm")));
-        Map<String, Set<String>> holding = holdingToday(consents);
+        Set<String> unitsTakingPart = unitsTakingPartToday(owned, today);
+        Map<String, Set<String>> holding = holdingToday(consents, today);
         PdlRule.Facts facts = new PdlRule.Facts(
                 Set.copyOf(unitsTakingPart),
-                holding.getOrDefault(SAMTYCKE, Set.of()),
-                holding.getOrDefault(INRE_SPARR, Set.of()),
-                holding.getOrDefault(YTTRE_SPARR, Set.of()));
-        Map<String, Access> access = new LinkedHashMap<>();
+                Set.copyOf(holding.getOrDefault(SAMTYCKE, Set.of())),
+                Set.copyOf(holding.getOrDefault(INRE_SPARR, Set.of())),
+                Set.copyOf(holding.getOrDefault(YTTRE_SPARR, Set.of())));
+        Map<String, Optional<Owner>> owners = new LinkedHashMap<>();
         for (IBaseResource resource : owned) {
-            access.put(
-                    PatientView.key(resource.getIdElement()),
-                    Owner.of(resource)
-                            .map(owner -> PdlRule.decide(owner, reader, facts))
-                            .orElse(Access.DENIED));
+            owners.put(PatientView.key(resource.getIdElement()), Owner.of(resource));
         }
-        return new Patient(facts, access);
+        return memory.remember(patientId, today, owned, facts, owners);
     }
 
     /**
@@ -569,9 +588,8 @@ final class CareView implements BoundaryView {
      * provision's period): for a samtycke the care givers it is given to, for a spärr the units or
      * care givers it hides.
      */
-    private Map<String, Set<String>> holdingToday(List<IBaseResource> consents) {
+    private Map<String, Set<String>> holdingToday(List<IBaseResource> consents, LocalDate today) {
         Map<String, Set<String>> holding = new HashMap<>();
-        LocalDate today = LocalDate.now(ZoneId.of("Europe/Stockholm"));
         for (IBaseResource resource : consents) {
             Consent consent = (Consent) resource;
             if (consent.getStatus() != Consent.ConsentState.ACTIVE
@@ -603,7 +621,7 @@ final class CareView implements BoundaryView {
     }
 
     private static LocalDate toDate(Date date) {
-        return date.toInstant().atZone(ZoneId.of("Europe/Stockholm")).toLocalDate();
+        return date.toInstant().atZone(SWEDEN).toLocalDate();
     }
 
     /**
@@ -676,9 +694,13 @@ final class CareView implements BoundaryView {
         private final Map<String, Access> access;
         private final boolean blocked;
 
-        Patient(PdlRule.Facts facts, Map<String, Access> access) {
-            this.facts = facts;
-            this.access = access;
+        Patient(WeighedPatients.Weighed weighed) {
+            this.facts = weighed.facts();
+            this.access = new LinkedHashMap<>();
+            weighed.owners()
+                    .forEach((key, owner) -> access.put(
+                            key,
+                            owner.map(o -> PdlRule.decide(o, reader, facts)).orElse(Access.DENIED)));
             this.blocked = access.containsValue(Access.BLOCKED);
         }
 

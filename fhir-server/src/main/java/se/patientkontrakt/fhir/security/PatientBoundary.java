@@ -91,18 +91,21 @@ class PatientBoundary implements RestInterceptor {
     private final StoredSearches storedSearches;
     private final PdlProperties pdl;
     private final DirectoryHsaIds directory;
+    private final WeighedPatients memory;
 
     PatientBoundary(
             FhirContext fhirContext,
             DaoRegistry daoRegistry,
             StoredSearches storedSearches,
             PdlProperties pdl,
-            DirectoryHsaIds directory) {
+            DirectoryHsaIds directory,
+            WeighedPatients memory) {
         this.fhirContext = fhirContext;
         this.daoRegistry = daoRegistry;
         this.storedSearches = storedSearches;
         this.pdl = pdl;
         this.directory = directory;
+        this.memory = memory;
     }
 
     @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED, order = HookOrder.ACCESS + 10)
@@ -491,7 +494,7 @@ class PatientBoundary implements RestInterceptor {
     }
 
     private Optional<CareView> careView(RequestDetails request, AccessToken token) {
-        return CareView.of(request, token, pdl, fhirContext, daoRegistry, directory);
+        return CareView.of(request, token, pdl, fhirContext, daoRegistry, directory, memory);
     }
 
     /** A stored search's parameters as a request would carry them (each AND term's ORs joined). */

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.ActiveProfiles;
 import se.patientkontrakt.fhir.ConsentFixture;
@@ -45,6 +48,9 @@ import se.patientkontrakt.fhir.contract.Vocabulary;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ActiveProfiles(resolver = FhirIT.Profiles.class)
 class CareRulesIT extends SecuredFhirIT {
+
+    @Autowired
+    private WeighedPatients weighedPatients;
 
     static final String KALMAR = "SE2321000073";
     static final String GAVLEBORG = "SE2321000180";
@@ -537,6 +543,55 @@ class CareRulesIT extends SecuredFhirIT {
                     .as("%s for its owner", path)
                     .isEqualTo(200);
         }
+    }
+
+    /**
+     * What was weighed of a patient is remembered across requests only while the contracts, teams,
+     * goals and consents it was weighed from are the ones the database holds: a spärr written, and
+     * lifted by deleting it, each count from the next request.
+     */
+    @Test
+    void aPatientsWeighingIsRememberedOnlyWhileTheirDataIsUnchanged() {
+        World world = build(Spärr.NONE);
+        String patient = world.patient().replace("Patient/", "");
+        LocalDate today = LocalDate.now(ZoneId.of("Europe/Stockholm"));
+        Reader.UNIT_TAKING_PART
+                .request()
+                .when()
+                .get("/" + world.orthopaedicGoal())
+                .then()
+                .statusCode(200);
+        assertThat(weighedPatients.stillHolding(List.of(patient), today))
+                .as("the weighing of an unchanged patient is remembered")
+                .containsKey(patient);
+
+        Consent inre = ConsentFixture.about(fhirContext, ConsentFixture.INRE_SPARR, world.patient());
+        inre.getOrganizationFirstRep().setReference("Organization/ortopedkliniken-oskarshamn");
+        inre.getProvision().getActorFirstRep().setReference(hsaId(ORTO));
+        String spärr = "Consent/" + create(as(system(KALMAR, ORTO)), inre);
+        assertThat(weighedPatients.stillHolding(List.of(patient), today))
+                .as("a new consent makes the remembered weighing stale")
+                .isEmpty();
+        Reader.UNIT_TAKING_PART
+                .request()
+                .when()
+                .get("/" + world.orthopaedicGoal())
+                .then()
+                .statusCode(404);
+        assertThat(blockedSaid(search(Reader.UNIT_TAKING_PART, "/Goal?subject=" + world.patient())))
+                .as("the spärr written after the patient was weighed is said")
+                .isTrue();
+
+        as(system(KALMAR, ORTO)).when().delete("/" + spärr).then().statusCode(200);
+        Reader.UNIT_TAKING_PART
+                .request()
+                .when()
+                .get("/" + world.orthopaedicGoal())
+                .then()
+                .statusCode(200);
+        assertThat(blockedSaid(search(Reader.UNIT_TAKING_PART, "/Goal?subject=" + world.patient())))
+                .as("a spärr deleted no longer hides")
+                .isFalse();
     }
 
     private static String unitOf(Piece piece) {

@@ -1,0 +1,162 @@
+package se.patientkontrakt.fhir.security;
+
+import ca.uhn.fhir.interceptor.api.Hook;
+import ca.uhn.fhir.interceptor.api.Interceptor;
+import ca.uhn.fhir.interceptor.api.Pointcut;
+import ca.uhn.fhir.jpa.model.config.PartitionSettings;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.LocalDate;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.sql.DataSource;
+import org.hl7.fhir.instance.model.api.IBaseResource;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.contract.Owner;
+import se.patientkontrakt.fhir.server.HookOrder;
+import se.patientkontrakt.fhir.server.StorageInterceptor;
+
+/**
+ * What is known of each patient's care (who owns each contract, team, goal and consent, which units
+ * take part today, which samtycken and spärrar hold), remembered across requests with the exact
+ * versions it was worked out from.
+ *
+ * <p>Weighing a patient costs four searches that load and parse every contract, team, goal and
+ * consent of theirs; knowing whether those are still the same costs one query over HAPI's reference
+ * index ({@code HFJ_RES_LINK}, the index the four searches read) for the id and version of each. What
+ * was worked out is used only when that set is the same as the one it was worked out from, on the
+ * same Swedish day: a change to any of them, a new one or a deleted one, on this node or another,
+ * is seen at the next request, and no request can store what an older state said under a newer
+ * one (the key is the versions read, not the time). What it was worked out with from the directory
+ * (a unit's HSA-id) is forgotten, as {@link DirectoryHsaIds} forgets it, on a local write of an
+ * Organization or PractitionerRole and after {@link DirectoryHsaIds#REMEMBER}.
+ */
+@Component
+@Interceptor
+@AccessControlEnabled
+class WeighedPatients implements StorageInterceptor {
+
+    /** The reference paths the weighing searches read ({@code subject} and {@code patient}). */
+    static final List<String> PATHS =
+            List.of("CarePlan.subject", "CareTeam.subject", "Goal.subject", "Consent.patient");
+
+    private static final Set<String> DIRECTORY = Set.of("Organization", "PractitionerRole");
+
+    private static final String VERSIONS = "SELECT p.FHIR_ID AS PATIENT, r.RES_TYPE, r.FHIR_ID, r.RES_VER"
+            + " FROM HFJ_RESOURCE p"
+            + " JOIN HFJ_RES_LINK l ON l.TARGET_RESOURCE_ID = p.RES_ID AND l.SRC_PATH IN (:paths)"
+            + " JOIN HFJ_RESOURCE r ON r.RES_ID = l.SRC_RESOURCE_ID AND r.RES_DELETED_AT IS NULL"
+            + " WHERE p.RES_TYPE = 'Patient' AND p.FHIR_ID IN (:patients)";
+
+    /**
+     * One patient's weighed care.
+     *
+     * @param day the Swedish day it holds for
+     * @param versions {@code Type/id/version} of every contract, team, goal and consent it was
+     *     worked out from
+     * @param facts what the rule needs to know of the patient
+     * @param owners the owner of each of them ({@code Type/id}), empty when it carries none
+     */
+    record Weighed(LocalDate day, Set<String> versions, PdlRule.Facts facts, Map<String, Optional<Owner>> owners) {}
+
+    private final Cache<String, Weighed> known = Caffeine.newBuilder()
+            .expireAfterWrite(DirectoryHsaIds.REMEMBER)
+            .maximumSize(20_000)
+            .build();
+
+    private final NamedParameterJdbcTemplate jdbc;
+    private final boolean usable;
+
+    WeighedPatients(DataSource dataSource, PartitionSettings partitionSettings) {
+        this.jdbc = new NamedParameterJdbcTemplate(dataSource);
+        // Under partitioning a reference and its target may sit in other partitions than assumed
+        // here: every patient is then weighed afresh.
+        this.usable = !partitionSettings.isPartitioningEnabled();
+    }
+
+    /**
+     * What is remembered of these patients that still holds: worked out on this day from the
+     * versions of their contracts, teams, goals and consents that the database holds now.
+     */
+    Map<String, Weighed> stillHolding(Collection<String> patientIds, LocalDate day) {
+        Map<String, Weighed> candidates = new HashMap<>();
+        for (String id : patientIds) {
+            Weighed weighed = known.getIfPresent(id);
+            if (weighed != null && weighed.day().equals(day)) {
+                candidates.put(id, weighed);
+            }
+        }
+        if (candidates.isEmpty() || !usable) {
+            return Map.of();
+        }
+        Map<String, Set<String>> now = new HashMap<>();
+        candidates.keySet().forEach(id -> now.put(id, new TreeSet<>()));
+        jdbc.query(
+                VERSIONS,
+                new MapSqlParameterSource("paths", PATHS).addValue("patients", List.copyOf(candidates.keySet())),
+                row -> {
+                    now.get(row.getString(1))
+                            .add(version(row.getString(2), row.getString(3), String.valueOf(row.getLong(4))));
+                });
+        Map<String, Weighed> holding = new HashMap<>();
+        candidates.forEach((id, weighed) -> {
+            if (weighed.versions().equals(now.get(id))) {
+                holding.put(id, weighed);
+            }
+        });
+        return holding;
+    }
+
+    /** Remembers what was worked out for the patient from exactly these resources. */
+    Weighed remember(
+            String patientId,
+            LocalDate day,
+            List<IBaseResource> resources,
+            PdlRule.Facts facts,
+            Map<String, Optional<Owner>> owners) {
+        Set<String> versions = new TreeSet<>();
+        for (IBaseResource resource : resources) {
+            versions.add(version(
+                    resource.fhirType(),
+                    resource.getIdElement().getIdPart(),
+                    resource.getIdElement().getVersionIdPart()));
+        }
+        Weighed weighed = new Weighed(day, Set.copyOf(versions), facts, Map.copyOf(owners));
+        if (usable) {
+            known.put(patientId, weighed);
+        }
+        return weighed;
+    }
+
+    private static String version(String type, String id, String version) {
+        return type + "/" + id + "/_history/" + version;
+    }
+
+    @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED, order = HookOrder.EFFECTS + 31)
+    void created(IBaseResource resource) {
+        forgetOn(resource);
+    }
+
+    @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED, order = HookOrder.EFFECTS + 31)
+    void updated(IBaseResource previous, IBaseResource resource) {
+        forgetOn(resource);
+    }
+
+    @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED, order = HookOrder.EFFECTS + 31)
+    void deleted(IBaseResource resource) {
+        forgetOn(resource);
+    }
+
+    private void forgetOn(IBaseResource resource) {
+        if (DIRECTORY.contains(resource.fhirType())) {
+            known.invalidateAll();
+        }
+    }
+}
