@@ -145,8 +145,16 @@ public record AccessToken(
         return List.of();
     }
 
-    /** Whether any scope grants the interaction on the type. */
+    /**
+     * Whether any scope grants the interaction on the type; a region's target groups only ever to
+     * a region-wide client ({@link SmartAuthorizationInterceptor#REGION_WIDE_TYPES}).
+     */
     boolean allows(String resourceType, Interaction interaction) {
+        if (!regionWide
+                && resourceType != null
+                && SmartAuthorizationInterceptor.REGION_WIDE_TYPES.contains(resourceType)) {
+            return false;
+        }
         return scopes.stream().anyMatch(s -> s.covers(resourceType) && s.grants(interaction));
     }
 

@@ -71,6 +71,12 @@ final class CareView implements BoundaryView {
     /** The patient data types whose every piece has an owner (owner labels). */
     private static final Set<String> OWNED = Owner.OWNED_TYPES;
 
+    /**
+     * Many patients' data at once (a region's target groups), for region-wide clients only: never
+     * for a care token under the rule, whatever its scopes ({@link RegionWideTypesInterceptor}).
+     */
+    private static final Set<String> REGION_WIDE = SmartAuthorizationInterceptor.REGION_WIDE_TYPES;
+
     /** Patient data without an owner of its own, read one patient at a time. */
     private static final Set<String> ABOUT_A_PATIENT = Set.of("AuditEvent", "Provenance", "RelatedPerson");
 
@@ -195,6 +201,9 @@ final class CareView implements BoundaryView {
     @Override
     public boolean mayRead(IBaseResource resource) {
         String type = fhirContext.getResourceType(resource);
+        if (REGION_WIDE.contains(type)) {
+            return false;
+        }
         if (OWNED.contains(type)) {
             Optional<String> patient = patientOf(resource);
             Optional<Owner> owner = Owner.of(resource);
@@ -243,7 +252,7 @@ final class CareView implements BoundaryView {
     @Override
     public boolean mayKnowOf(IIdType id) {
         String type = id.getResourceType();
-        if (type == null) {
+        if (type == null || REGION_WIDE.contains(type)) {
             return false;
         }
         if (!holdsPatientData(type)) {
@@ -257,6 +266,9 @@ final class CareView implements BoundaryView {
      * deleted: its last version with content, weighed as it is now.
      */
     boolean mayHaveRead(IIdType id) {
+        if (id.getResourceType() != null && REGION_WIDE.contains(id.getResourceType())) {
+            return false;
+        }
         if (id.getResourceType() == null || !holdsPatientData(id.getResourceType())) {
             return true;
         }
@@ -281,6 +293,9 @@ final class CareView implements BoundaryView {
 
     @Override
     public Optional<List<Parameter>> narrowing(String type, Map<String, String[]> params) {
+        if (type != null && REGION_WIDE.contains(type)) {
+            return Optional.empty();
+        }
         if (!holdsPatientData(type)) {
             return Optional.of(List.of());
         }

@@ -37,6 +37,7 @@ import se.patientkontrakt.fhir.server.RestInterceptor;
  *   <li>A practitioner ({@code user/}) or integration ({@code system/}) token reads and writes the
  *       types its scopes name, any instance; {@link ScopeInteractionInterceptor} tells create,
  *       update and delete apart, which HAPI's rules do not.
+ *   <li>A region's target groups ({@link #REGION_WIDE_TYPES}) are a region-wide client's only.
  *   <li>Anything else is refused: the default policy is deny.
  * </ul>
  *
@@ -62,6 +63,14 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
             "OperationDefinition",
             "ConceptMap",
             "Measure");
+
+    /**
+     * Many patients' data at once: a region's target groups ({@code Group}, {@code pk-malgrupp}),
+     * whole member lists for its follow-up. Only region-wide clients read or write them, within
+     * their scopes; every other token is denied them whatever its scopes say
+     * ({@link RegionWideTypesInterceptor}).
+     */
+    static final Set<String> REGION_WIDE_TYPES = Set.of("Group");
 
     /** Terminology operations, which read only definitions: open to every authenticated client. */
     private static final List<String> TERMINOLOGY_OPERATIONS =
@@ -106,6 +115,24 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
         rules.allow("capabilities").metadata().andThen();
         if (token.isEmpty()) {
             return rules.denyAll("the request carries no access token").build();
+        }
+        if (!token.get().regionWide()) {
+            // First, so that no wildcard scope (user/*.cud) lets a write in. Reads are refused by
+            // RegionWideTypesInterceptor: with DO_NOT_PROACTIVELY_BLOCK_COMPARTMENT_READ_ACCESS a
+            // read rule decides every search up front whatever its type, so a deny-read rule here
+            // would refuse them all.
+            for (String type : REGION_WIDE_TYPES) {
+                rules.deny("region-wide data")
+                        .write()
+                        .resourcesOfType(type)
+                        .withAnyId()
+                        .andThen();
+                rules.deny("region-wide data")
+                        .delete()
+                        .resourcesOfType(type)
+                        .withAnyId()
+                        .andThen();
+            }
         }
         for (String type : DEFINITION_TYPES) {
             readAnyOf(rules, "definitions", type);
