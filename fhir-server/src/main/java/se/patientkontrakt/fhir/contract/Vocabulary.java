@@ -79,9 +79,10 @@ public final class Vocabulary {
     /**
      * The resource types this service serves: the contract and its parts, the patient's consents
      * and blocks (samtycke, spärr), the people it is about and the directory it names, the access
-     * log, change notification, the follow-up measures and
-     * the published definitions. Other FHIR R4 types have no endpoint and answer as unknown: a
-     * patient-contract service has no use for them, and each would be one more way in.
+     * log, change notification, the follow-up measures and the regions' target groups they follow
+     * ({@code Group}, {@code pk-malgrupp}), and the published definitions. Other FHIR R4 types have
+     * no endpoint and answer as unknown: a patient-contract service has no use for them, and each
+     * would be one more way in.
      */
     public static final Set<String> SERVED_TYPES = Set.of(
             "Patient",
@@ -99,6 +100,7 @@ public final class Vocabulary {
             "Provenance",
             "Subscription",
             "Measure",
+            "Group",
             "StructureDefinition",
             "SearchParameter",
             "OperationDefinition",

@@ -469,6 +469,7 @@ class BoundaryEnumerationIT extends SecuredFhirIT {
                     BoundaryWorld.SARA_GOAL,
                     BoundaryWorld.SARA_CONSENT,
                     world.theirConsentId,
+                    world.groupId,
                     world.draftId,
                     world.draftGoalId,
                     world.theirIds().get(world.theirIds().size() - 1)));

@@ -10,15 +10,18 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Goal;
+import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.Reference;
 import se.patientkontrakt.fhir.ConsentFixture;
 import se.patientkontrakt.fhir.ContractFixture;
+import se.patientkontrakt.fhir.MalgruppFixture;
 import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
  * The data a patient boundary test runs against: the patient ("mine", with a contract approved for
  * them, and a second contract that is not, with a goal only that draft names, and a samtycke),
- * another patient with an approved contract and a spärr ("theirs"), and Sara from the examples. What the patient may not see
+ * another patient with an approved contract and a spärr ("theirs"), a region's target group that
+ * lists them both, and Sara from the examples. What the patient may not see
  * leaves markers (ids, personnummer, names) that must never appear in an answer to them; every id
  * has a counterpart that does not exist, for answers that must not tell the two apart.
  */
@@ -44,6 +47,9 @@ final class BoundaryWorld {
     final String mineConsentId;
 
     final String theirConsentId;
+    /** The region's target group (RUB 5) of both patients: the region-wide follow-up's alone. */
+    final String groupId;
+
     final String me;
     /** The goals the patient's approved contract names, as stored. */
     final List<String> mineGoals;
@@ -55,6 +61,7 @@ final class BoundaryWorld {
         this.mine = mine;
         this.mineConsentId = "Consent/samtycke-" + mine.suffix();
         this.theirConsentId = "Consent/sparr-" + theirs.suffix();
+        this.groupId = "Group/malgrupp-" + mine.suffix();
         this.mineGoals = mineGoals;
         this.theirs = theirs;
         this.draftId = draftId;
@@ -112,6 +119,18 @@ final class BoundaryWorld {
                     .setUrl(consent.getIdElement().getValue());
         }
         post(fhirContext, ehrToken, consents);
+        Group group = MalgruppFixture.of(fhirContext, world.groupId, mine.patientId(), theirs.patientId());
+        RestAssured.given()
+                .contentType("application/fhir+json")
+                .auth()
+                .oauth2(TestTokens.regionWide("system/Group.cruds"))
+                .body(fhirContext.newJsonParser().encodeResourceToString(group))
+                .when()
+                .put("/" + world.groupId)
+                .then()
+                .log()
+                .ifValidationFails()
+                .statusCode(201);
         return world;
     }
 
@@ -153,6 +172,7 @@ final class BoundaryWorld {
                 idPart(draftId),
                 idPart(draftGoalId),
                 idPart(theirConsentId),
+                idPart(groupId),
                 "sara-lindqvist",
                 SARA_PERSONNUMMER,
                 "Lindqvist"));
@@ -177,6 +197,7 @@ final class BoundaryWorld {
                 idPart(draftId),
                 idPart(draftGoalId),
                 idPart(theirConsentId),
+                idPart(groupId),
                 idPart(SARA_CONTRACT),
                 idPart(SARA_TEAM),
                 idPart(SARA_GOAL),

@@ -73,6 +73,15 @@ public final class TestTokens {
     }
 
     /**
+     * The region's follow-up: a region-wide client ({@code patientkontrakt.pdl.region-wide-clients}
+     * in {@link SecuredFhirIT}), which carries no commission.
+     */
+    public static String regionWide(String scope) {
+        return token(
+                c -> c.subject("uppfoljning").claim("azp", "region-follow-up").claim("scope", scope));
+    }
+
+    /**
      * The commission (medarbetaruppdrag) of Erik Holm at Ortopedkliniken Oskarshamn, for care: his
      * HSA-id, the unit, the care giver and the purpose, in the claims Inera's identity provider uses.
      */
