@@ -31,6 +31,12 @@ public final class Vocabulary {
      */
     public static final String AGREEMENT_PENDING = structureDefinition("pk-agreement-pending");
 
+    /** Extension: when a region's target group (Group, pk-malgrupp) was loaded. */
+    public static final String POPULATION_LOADED = structureDefinition("pk-population-loaded");
+
+    /** The kinds of target group (målgrupp): rub-5, rub-4, sabo, 75-plus, 65-plus. */
+    public static final String MALGRUPP_TYP = codeSystem("pk-malgrupp-typ");
+
     /** Extension: the patient wants help to coordinate their care (invariant pk-6). */
     public static final String WANTS_COORDINATION_HELP = structureDefinition("pk-wants-coordination-help");
 

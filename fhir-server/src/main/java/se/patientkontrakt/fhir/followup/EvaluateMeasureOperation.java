@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -45,6 +46,7 @@ import se.patientkontrakt.fhir.hapi.MeasureCalculator;
 import se.patientkontrakt.fhir.hapi.MeasureCalculator.Count;
 import se.patientkontrakt.fhir.hapi.MeasureCalculator.MeasureCounts;
 import se.patientkontrakt.fhir.hapi.MeasureCalculator.UnitCount;
+import se.patientkontrakt.fhir.hapi.PopulationMeasure;
 import se.patientkontrakt.fhir.security.AccessToken;
 import se.patientkontrakt.fhir.security.Commission;
 import se.patientkontrakt.fhir.server.RestProvider;
@@ -76,10 +78,13 @@ class EvaluateMeasureOperation implements RestProvider {
     private final DaoRegistry daoRegistry;
 
     private final MeasureCalculator calculator;
+    private final PopulationReports populationReports;
 
-    EvaluateMeasureOperation(DaoRegistry daoRegistry, MeasureCalculator calculator) {
+    EvaluateMeasureOperation(
+            DaoRegistry daoRegistry, MeasureCalculator calculator, PopulationReports populationReports) {
         this.daoRegistry = daoRegistry;
         this.calculator = calculator;
+        this.populationReports = populationReports;
     }
 
     @Operation(name = "$evaluate-measure", typeName = "Measure", idempotent = true)
@@ -89,6 +94,8 @@ class EvaluateMeasureOperation implements RestProvider {
             @OperationParam(name = "periodEnd", max = 1) StringType periodEnd,
             @OperationParam(name = "reportType", max = 1) StringType reportType,
             @OperationParam(name = "minimumAge", max = 1) StringType minimumAge,
+            @OperationParam(name = "subject", max = 1) StringType subject,
+            @OperationParam(name = "targetGroup", max = 1) StringType targetGroup,
             RequestDetails request) {
         Measure measure;
         try {
@@ -97,13 +104,31 @@ class EvaluateMeasureOperation implements RestProvider {
             throw new InvalidRequestException(
                     "Measure/" + id.getIdPart() + " is unknown here; the computable measures are " + computable());
         }
+        Optional<PopulationMeasure> population = PopulationMeasure.byUrl(measure.getUrl());
+        if (population.isPresent()) {
+            // Who may ask comes first: the answer to anyone else says nothing of the groups.
+            PopulationReports.checkAccess(population.get(), request);
+            if (minimumAge != null) {
+                throw new InvalidRequestException("Parameter minimumAge applies only to Measure/"
+                        + FollowUpMeasure.ALDRE_FAST_LAKARKONTAKT_OCH_VARDKONTAKT.id() + ", not to Measure/"
+                        + population.get().id());
+            }
+            return populationReports.evaluate(
+                    measure,
+                    population.get(),
+                    period(periodStart, periodEnd, reportType),
+                    value(subject),
+                    value(targetGroup),
+                    request);
+        }
         FollowUpMeasure computed = FollowUpMeasure.byUrl(measure.getUrl())
                 .orElseThrow(() -> new InvalidRequestException("Measure/" + id.getIdPart()
                         + " is not one this server can compute; the computable measures are " + computable()));
-        ReportPeriod period = ReportPeriod.parse(value(periodStart), value(periodEnd));
-        if (reportType != null && !"summary".equals(reportType.getValue())) {
-            throw new InvalidRequestException("Parameter reportType '" + reportType.getValue()
-                    + "' is not supported: this server gives 'summary' reports only");
+        ReportPeriod period = period(periodStart, periodEnd, reportType);
+        if (subject != null || targetGroup != null) {
+            throw new InvalidRequestException("Parameters subject and targetGroup apply only to the population"
+                    + " measures (Measure/pk-malgrupp-*, pk-sabo-med-fast-lakarkontakt), not to Measure/"
+                    + computed.id());
         }
         int age = minimumAge(computed, value(minimumAge));
 
@@ -119,6 +144,15 @@ class EvaluateMeasureOperation implements RestProvider {
         return report;
     }
 
+    private static ReportPeriod period(StringType periodStart, StringType periodEnd, StringType reportType) {
+        ReportPeriod period = ReportPeriod.parse(value(periodStart), value(periodEnd));
+        if (reportType != null && !"summary".equals(reportType.getValue())) {
+            throw new InvalidRequestException("Parameter reportType '" + reportType.getValue()
+                    + "' is not supported: this server gives 'summary' reports only");
+        }
+        return period;
+    }
+
     /**
      * Whose contracts a report counts (Patientdatalagen): a care token's, those its care giver owns;
      * a region-wide client's (named in {@code patientkontrakt.pdl.region-wide-clients}), and a
@@ -132,12 +166,14 @@ class EvaluateMeasureOperation implements RestProvider {
     }
 
     private static String computable() {
-        return Arrays.stream(FollowUpMeasure.values())
-                .map(m -> "Measure/" + m.id())
+        return Stream.concat(
+                        Arrays.stream(FollowUpMeasure.values()).map(FollowUpMeasure::id),
+                        Arrays.stream(PopulationMeasure.values()).map(PopulationMeasure::id))
+                .map(id -> "Measure/" + id)
                 .collect(Collectors.joining(", "));
     }
 
-    private static String value(StringType parameter) {
+    static String value(StringType parameter) {
         return parameter == null ? null : parameter.getValue();
     }
 
@@ -203,7 +239,7 @@ class EvaluateMeasureOperation implements RestProvider {
         return report;
     }
 
-    private static Map<String, Integer> populations(Scoring scoring, Count count) {
+    static Map<String, Integer> populations(Scoring scoring, Count count) {
         int population = Math.toIntExact(count.population());
         if (scoring == Scoring.COHORT) {
             return Map.of("initial-population", population);
@@ -225,12 +261,12 @@ class EvaluateMeasureOperation implements RestProvider {
         return Optional.of(new Quantity().setValue(share));
     }
 
-    private static CodeableConcept populationCode(String code) {
+    static CodeableConcept populationCode(String code) {
         return new CodeableConcept(new Coding(MEASURE_POPULATION, code, null));
     }
 
     /** The unit as stratum value: its reference as text, and its HSA-id and name when it has them. */
-    private static CodeableConcept unitValue(String unitId, Organization organization) {
+    static CodeableConcept unitValue(String unitId, Organization organization) {
         CodeableConcept value = new CodeableConcept().setText("Organization/" + unitId);
         if (organization != null) {
             String hsaId = organization.getIdentifier().stream()
@@ -250,8 +286,12 @@ class EvaluateMeasureOperation implements RestProvider {
 
     /** The stratum units, read in searches by id to give their names and HSA-ids. */
     private Map<String, Organization> organizations(MeasureCounts counts, RequestDetails request) {
+        return organizations(
+                daoRegistry, counts.units().stream().map(UnitCount::unitId).toList(), request);
+    }
+
+    static Map<String, Organization> organizations(DaoRegistry daoRegistry, List<String> ids, RequestDetails request) {
         Map<String, Organization> organizations = new HashMap<>();
-        List<String> ids = counts.units().stream().map(UnitCount::unitId).toList();
         for (int from = 0; from < ids.size(); from += UNITS_PER_SEARCH) {
             List<String> batch = ids.subList(from, Math.min(ids.size(), from + UNITS_PER_SEARCH));
             TokenOrListParam byId = new TokenOrListParam();

@@ -20,7 +20,11 @@ import org.hl7.fhir.r4.model.MeasureReport;
 import org.hl7.fhir.r4.model.MeasureReport.MeasureReportGroupComponent;
 import org.hl7.fhir.r4.model.MeasureReport.StratifierGroupComponent;
 import org.hl7.fhir.r4.model.Quantity;
+import org.hl7.fhir.r4.model.Reference;
 import org.springframework.stereotype.Component;
+import se.patientkontrakt.fhir.contract.Vocabulary;
+import se.patientkontrakt.fhir.hapi.PopulationCalculator;
+import se.patientkontrakt.fhir.hapi.PopulationMeasure;
 import se.patientkontrakt.fhir.server.HookOrder;
 import se.patientkontrakt.fhir.server.RestInterceptor;
 
@@ -30,7 +34,9 @@ import se.patientkontrakt.fhir.server.RestInterceptor;
  * header. Hooks {@link Pointcut#SERVER_OUTGOING_RESPONSE}, writes the response itself and stops
  * HAPI's own rendering; any other response, and every error (an OperationOutcome), is left to HAPI.
  *
- * <p>One row for the whole region, then one per care unit; columns as in {@link #HEADER}.
+ * <p>One row for the whole region, then one per care unit; columns as in {@link #HEADER}. A
+ * population measure's report (the target groups, the listed population) has a row per stratum of
+ * each stratifier and the columns of {@link #POPULATION_HEADER} after those.
  * RFC 4180: comma-separated, quoted where needed, UTF-8, a dot as decimal sign; a text that a
  * spreadsheet would run as a formula is prefixed with an apostrophe.
  */
@@ -52,6 +58,12 @@ class MeasureReportCsvInterceptor implements RestInterceptor {
             "denominator",
             "numerator",
             "score");
+
+    /**
+     * Added for the population measures: which stratifier a row belongs to (listning, aldersgrupp,
+     * kon, malgrupp; empty for the whole), the target group it counts and when that was loaded.
+     */
+    static final List<String> POPULATION_HEADER = List.of("stratifier", "target_group", "population_loaded");
 
     @Hook(value = Pointcut.SERVER_OUTGOING_RESPONSE, order = HookOrder.PRESENTATION + 50)
     boolean writeCsv(RequestDetails request, IBaseResource resource, HttpServletResponse response) throws IOException {
@@ -85,19 +97,35 @@ class MeasureReportCsvInterceptor implements RestInterceptor {
 
     static String csv(MeasureReport report) {
         StringBuilder csv = new StringBuilder();
-        row(csv, HEADER);
+        boolean population = PopulationMeasure.byUrl(report.getMeasure().replaceAll("\\|.*", ""))
+                .isPresent();
+        List<String> header = new ArrayList<>(HEADER);
+        if (population) {
+            header.addAll(POPULATION_HEADER);
+        }
+        row(csv, header);
         String measure = report.getMeasure().replaceAll("\\|.*", "");
         String start = report.getPeriod().getStartElement().getValueAsString();
         String end = report.getPeriod().getEndElement().getValueAsString();
+        // A measure over one target group names it on every row; one over all of them on its own strata.
+        Reference onlyGroup = report.getEvaluatedResource().size() == 1 && !hasTargetGroupStrata(report)
+                ? report.getEvaluatedResource().get(0)
+                : null;
         for (MeasureReportGroupComponent group : report.getGroup()) {
             List<String> region =
                     new ArrayList<>(List.of(measure, start, end, "region", "", "Hela regionen (whole region)"));
             region.addAll(counts(group.getPopulation(), p -> p.getCode(), p -> p.getCount()));
             region.add(score(group.getMeasureScore()));
+            if (population) {
+                region.add("");
+                region.addAll(groupColumns(onlyGroup));
+            }
             row(csv, region);
             for (MeasureReport.MeasureReportGroupStratifierComponent stratifier : group.getStratifier()) {
+                String stratifierCode = nullToEmpty(stratifier.getCodeFirstRep().getText());
+                boolean units = !population || PopulationCalculator.LISTING.equals(stratifierCode);
                 for (StratifierGroupComponent stratum : stratifier.getStratum()) {
-                    Coding unit = stratum.getValue().getCodingFirstRep();
+                    Coding unit = units ? stratum.getValue().getCodingFirstRep() : new Coding();
                     List<String> unitRow = new ArrayList<>(List.of(
                             measure,
                             start,
@@ -107,11 +135,47 @@ class MeasureReportCsvInterceptor implements RestInterceptor {
                             nullToEmpty(unit.getDisplay())));
                     unitRow.addAll(counts(stratum.getPopulation(), p -> p.getCode(), p -> p.getCount()));
                     unitRow.add(score(stratum.getMeasureScore()));
+                    if (population) {
+                        unitRow.add(stratifierCode);
+                        unitRow.addAll(groupColumns(
+                                PopulationCalculator.TARGET_GROUP.equals(stratifierCode)
+                                        ? evaluated(report, stratum.getValue().getText())
+                                        : onlyGroup));
+                    }
                     row(csv, unitRow);
                 }
             }
         }
         return csv.toString();
+    }
+
+    private static boolean hasTargetGroupStrata(MeasureReport report) {
+        return report.getGroup().stream()
+                .flatMap(g -> g.getStratifier().stream())
+                .anyMatch(s -> PopulationCalculator.TARGET_GROUP.equals(
+                        s.getCodeFirstRep().getText()));
+    }
+
+    /** The Group counted, by its reference {@code Group/{id}}, among the report's evaluated resources. */
+    private static Reference evaluated(MeasureReport report, String group) {
+        return report.getEvaluatedResource().stream()
+                .filter(r -> group.equals(r.getReference()))
+                .findFirst()
+                .orElse(null);
+    }
+
+    /** The target group's reference and when its population was loaded; empty for none. */
+    private static List<String> groupColumns(Reference group) {
+        if (group == null) {
+            return List.of("", "");
+        }
+        return List.of(
+                nullToEmpty(group.getReference()),
+                group.hasExtension(Vocabulary.POPULATION_LOADED)
+                        ? nullToEmpty(group.getExtensionByUrl(Vocabulary.POPULATION_LOADED)
+                                .getValue()
+                                .primitiveValue())
+                        : "");
     }
 
     /** The initial population, denominator and numerator counts, in that order ("" where absent). */

@@ -20,7 +20,9 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CareTeam;
+import org.hl7.fhir.r4.model.Group;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -50,6 +52,11 @@ import se.patientkontrakt.fhir.contract.Vocabulary;
  * the others find the day done. A run that fails (the database is down) is tried again later and,
  * like a server that was stopped for a week, catches up on every day since. A clock set back does
  * the same for the days in between.
+ *
+ * <p>The same run re-indexes every target group ({@code Group}): the search parameter {@code
+ * current-member} indexes only the members in force today, for the population measures. A region
+ * holds a handful of groups (one per kind), so all of them are re-indexed rather than a date index
+ * kept of their thousands of member periods.
  */
 @Component
 public class FixedContactReindex {
@@ -71,6 +78,9 @@ public class FixedContactReindex {
             UNION
             SELECT d.RES_ID FROM HFJ_SPIDX_DATE d
             WHERE d.HASH_IDENTITY = :participantPeriod AND d.SP_VALUE_HIGH_DATE_ORDINAL BETWEEN :from AND :to""";
+
+    private static final String GROUPS =
+            "SELECT RES_ID FROM HFJ_RESOURCE WHERE RES_TYPE = 'Group' AND RES_DELETED_AT IS NULL";
 
     private final NamedParameterJdbcTemplate jdbc;
     private final TransactionTemplate ownTransaction;
@@ -145,28 +155,35 @@ public class FixedContactReindex {
                     Long.class);
             int done = 0;
             for (Long team : teams) {
-                done += reindex(team) ? 1 : 0;
+                done += reindex(CareTeam.class, team) ? 1 : 0;
+            }
+            for (Long group : jdbc.queryForList(GROUPS, Map.of(), Long.class)) {
+                done += reindex(Group.class, group) ? 1 : 0;
             }
             jdbc.update("UPDATE " + TABLE + " SET INDEXED_DAY = :today WHERE ID = 1", Map.of("today", today));
-            log.info("Fixed contacts indexed for {} (last {}): {} contact teams re-indexed", today, indexed, done);
+            log.info(
+                    "Fixed contacts and group members indexed for {} (last {}): {} contact teams and groups re-indexed",
+                    today,
+                    indexed,
+                    done);
             return done;
         });
         return reindexed == null ? 0 : reindexed;
     }
 
-    /** One team in a transaction of its own: one that fails (deleted meanwhile) stops no other. */
-    private boolean reindex(long team) {
-        IFhirResourceDao<CareTeam> dao = daoRegistry.getResourceDao(CareTeam.class);
+    /** One resource in a transaction of its own: one that fails (deleted meanwhile) stops no other. */
+    private <T extends IBaseResource> boolean reindex(Class<T> type, long resource) {
+        IFhirResourceDao<T> dao = daoRegistry.getResourceDao(type);
         try {
             ownTransaction.executeWithoutResult(status -> dao.reindex(
-                    JpaPid.fromId(team),
+                    JpaPid.fromId(resource),
                     new ReindexParameters(),
                     new SystemRequestDetails(),
                     new TransactionDetails()));
             return true;
         } catch (RuntimeException e) {
             // Written meanwhile (and so indexed for today by that write) or deleted.
-            log.warn("Could not re-index contact team {}: {}", team, e.toString());
+            log.warn("Could not re-index {} {}: {}", type.getSimpleName(), resource, e.toString());
             return false;
         }
     }

@@ -56,19 +56,32 @@ public class MeasureCalculator {
             JOIN HFJ_RES_LINK s ON s.SRC_RESOURCE_ID = r.RES_ID
                 AND s.SRC_PATH = 'CarePlan.subject' AND s.TARGET_RESOURCE_TYPE = 'Patient'
             WHERE r.RES_TYPE = 'CarePlan' AND r.RES_DELETED_AT IS NULL
-              AND EXISTS (SELECT 1 FROM HFJ_SPIDX_TOKEN c
-                          WHERE c.RES_ID = r.RES_ID AND c.HASH_SYS_AND_VALUE = :category)
-              AND (%s)
-              {owned}
-              AND NOT EXISTS (SELECT 1 FROM HFJ_SPIDX_DATE pd
-                              WHERE pd.RES_ID = r.RES_ID AND pd.HASH_IDENTITY = :period
-                                AND (pd.SP_VALUE_LOW_DATE_ORDINAL > :periodEnd
-                                     OR pd.SP_VALUE_HIGH_DATE_ORDINAL < :periodStart))"""
-                    .formatted(IntStream.range(0, IN_FORCE_STATUSES.size())
-                            .mapToObj(
-                                    "EXISTS (SELECT 1 FROM HFJ_SPIDX_TOKEN st%1$d WHERE st%1$d.RES_ID = r.RES_ID AND st%1$d.HASH_VALUE = :status%1$d)"
-                                            ::formatted)
-                            .collect(Collectors.joining("\n                   OR ")));
+              AND %s
+              {owned}"""
+                    .formatted(planInForce(":category"));
+
+    /**
+     * The CarePlan {@code r} is of the category (a hash parameter), has a status from {@link
+     * #IN_FORCE_STATUSES} and a CarePlan.period that overlaps the period (no period, or an open
+     * end, counts as overlapping).
+     */
+    static String planInForce(String categoryParameter) {
+        return """
+                EXISTS (SELECT 1 FROM HFJ_SPIDX_TOKEN c
+                              WHERE c.RES_ID = r.RES_ID AND c.HASH_SYS_AND_VALUE = %s)
+                  AND (%s)
+                  AND NOT EXISTS (SELECT 1 FROM HFJ_SPIDX_DATE pd
+                                  WHERE pd.RES_ID = r.RES_ID AND pd.HASH_IDENTITY = :period
+                                    AND (pd.SP_VALUE_LOW_DATE_ORDINAL > :periodEnd
+                                         OR pd.SP_VALUE_HIGH_DATE_ORDINAL < :periodStart))"""
+                .formatted(
+                        categoryParameter,
+                        IntStream.range(0, IN_FORCE_STATUSES.size())
+                                .mapToObj(
+                                        "EXISTS (SELECT 1 FROM HFJ_SPIDX_TOKEN st%1$d WHERE st%1$d.RES_ID = r.RES_ID AND st%1$d.HASH_VALUE = :status%1$d)"
+                                                ::formatted)
+                                .collect(Collectors.joining("\n                   OR ")));
+    }
 
     /**
      * Only the contracts one care giver owns: its HSA-id as the contract's owner label
@@ -142,14 +155,11 @@ public class MeasureCalculator {
             int minimumAge,
             LocalDate today,
             Optional<String> careGiver) {
-        Map<String, Object> parameters = new HashMap<>(fixedParameters);
+        Map<String, Object> parameters = parameters(periodStart, periodEnd, today);
         careGiver.ifPresent(hsaId -> {
             parameters.put("ownerSystem", Vocabulary.OWNER_CARE_GIVER);
             parameters.put("careGiver", hsaId);
         });
-        parameters.put("periodStart", ordinal(periodStart));
-        parameters.put("periodEnd", ordinal(periodEnd));
-        parameters.put("today", ordinal(today));
         LocalDate bornBy = latest(periodEnd.minusYears(minimumAge), BEFORE_ANY_BIRTH);
         parameters.put("bornBy", ordinal(bornBy));
         parameters.put("bornByPersonnummer", bornBy.format(BASIC));
@@ -172,6 +182,20 @@ public class MeasureCalculator {
                 .sorted(Comparator.comparing(UnitCount::unitId))
                 .toList();
         return new MeasureCounts(region, units);
+    }
+
+    /** The hashes and link paths every statement may use, with the period and today as ordinals. */
+    Map<String, Object> parameters(LocalDate periodStart, LocalDate periodEnd, LocalDate today) {
+        Map<String, Object> parameters = new HashMap<>(fixedParameters);
+        parameters.put("periodStart", ordinal(periodStart));
+        parameters.put("periodEnd", ordinal(periodEnd));
+        parameters.put("today", ordinal(today));
+        return parameters;
+    }
+
+    /** The patient contracts in force in the period (contract_id, patient_id), of every care giver. */
+    static String contractsInForce() {
+        return CONTRACTS.replace("{owned}", "");
     }
 
     /**
@@ -214,6 +238,8 @@ public class MeasureCalculator {
         // HAPI records a reference found by a search parameter under the parameter's expression.
         parameters.put("fastVardkontakt", expression(conformance, "pk-fast-vardkontakt"));
         parameters.put("fastLakarkontakt", expression(conformance, "pk-fast-lakarkontakt"));
+        parameters.put("currentMember", expression(conformance, "pk-group-current-member"));
+        parameters.put("gender", identityHash("Patient", "gender"));
         return parameters;
     }
 
@@ -246,7 +272,7 @@ public class MeasureCalculator {
         return RequestPartitionId.defaultPartition();
     }
 
-    private static int ordinal(LocalDate date) {
+    static int ordinal(LocalDate date) {
         return Integer.parseInt(date.format(BASIC));
     }
 
