@@ -12,6 +12,7 @@ import org.hl7.fhir.r4.model.CareTeam.CareTeamParticipantComponent;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.MeasureReport;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.FhirIT;
+import se.patientkontrakt.fhir.MalgruppFixture;
 import se.patientkontrakt.fhir.SettableClock;
 import se.patientkontrakt.fhir.contract.Vocabulary;
 import se.patientkontrakt.fhir.hapi.FixedContactReindex;
@@ -29,7 +31,8 @@ import se.patientkontrakt.fhir.hapi.FixedContactReindex;
  * care-team.fast-vardkontakt}, {@code care-team.fast-lakarkontakt}), their totals and the
  * follow-up measures, one day after another. The periods are written relative to today (D); the
  * next day is the server's clock moved to D+1 and the nightly re-index run, as it runs after
- * midnight. Each contract has a care unit of its own, so its measure stratum is exact.
+ * midnight. Each contract has a care unit of its own, so its measure stratum is exact. A target
+ * group's members ({@code Group?current-member=}) follow the days the same way.
  */
 class FixedContactPeriodIT extends FhirIT {
 
@@ -147,6 +150,22 @@ class FixedContactPeriodIT extends FhirIT {
         assertThat(page.getTotal()).isEqualTo(1);
     }
 
+    @Test
+    void aTargetGroupMemberWhoseTimeEndsTodayLeavesTheGroupAtMidnight() {
+        ContractFixture contract = ContractFixture.create(fhirContext);
+        store(contract);
+        String joinsTomorrow = "Group/malgrupp-imorgon-" + contract.suffix();
+        String leavesTonight = "Group/malgrupp-ikvall-" + contract.suffix();
+        group(leavesTonight, contract.patientId(), TODAY.minusYears(1), TODAY);
+        group(joinsTomorrow, contract.patientId(), TODAY.plusDays(1), null);
+
+        assertThat(groupsOf(contract.patientId())).containsExactly(leavesTonight);
+
+        nextDay();
+
+        assertThat(groupsOf(contract.patientId())).containsExactly(joinsTomorrow);
+    }
+
     // --- the days
 
     /** Midnight passes: the clock moves to D+1 and the nightly re-index runs. */
@@ -179,7 +198,22 @@ class FixedContactPeriodIT extends FhirIT {
         period(participant, from, null);
     }
 
+    /** A target group with the patient as its one member, for the period given. */
+    private void group(String id, String patient, LocalDate start, LocalDate end) {
+        Group group = MalgruppFixture.of(fhirContext, id, patient);
+        Period period = new Period().setStartElement(new DateTimeType(start.toString()));
+        if (end != null) {
+            period.setEndElement(new DateTimeType(end.toString()));
+        }
+        group.getMemberFirstRep().setPeriod(period);
+        fhir(group).when().put("/" + id).then().statusCode(201);
+    }
+
     // --- reading
+
+    private List<String> groupsOf(String patient) {
+        return ids(read("/Group?current-member=" + patient, Bundle.class), SearchEntryMode.MATCH);
+    }
 
     private List<String> fixedContactsOf(String role) {
         return contracts("care-team.fast-vardkontakt=" + role);
