@@ -60,6 +60,10 @@ import se.patientkontrakt.fhir.server.RestProvider;
  * (the organization responsible for the contract). Computed by {@link MeasureCalculator} in the
  * database; no CQL engine is involved, so a Measure that is not one of ours cannot be evaluated.
  *
+ * <p>The population measures ({@link PopulationMeasure}: a target group's members, the listed
+ * population) are answered by {@link PopulationReports}, for region-wide clients only, with the
+ * parameters {@code subject} and {@code targetGroup} naming the group.
+ *
  * <p>A bad request is 400: an unknown Measure id (a bad parameter of the report, rather than a
  * read of a missing resource), a missing, malformed or reversed period, a report type other than
  * {@code summary}, or a Measure this server cannot compute. Each answer carries an
