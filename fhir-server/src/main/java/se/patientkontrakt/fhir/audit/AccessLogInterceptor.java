@@ -235,7 +235,7 @@ public class AccessLogInterceptor implements RestInterceptor {
         return resource.getIdElement().toUnqualified().getValue();
     }
 
-    private AuditEvent event(
+    static AuditEvent event(
             RequestDetails request,
             AuditEventAction action,
             String interaction,

@@ -1,6 +1,7 @@
 package se.patientkontrakt.fhir.hapi;
 
 import ca.uhn.fhir.batch2.jobs.config.BatchCommonCtx;
+import ca.uhn.fhir.batch2.jobs.export.BulkExportAppCtx;
 import ca.uhn.fhir.batch2.jobs.reindex.ReindexAppCtx;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
@@ -43,6 +44,7 @@ import se.patientkontrakt.fhir.server.FhirServerProperties;
  * to start: removing one leaves a HAPI bean without its dependency. {@link ReindexAppCtx} is the
  * one batch job we run: when a shipped SearchParameter is added or changed, HAPI reindexes the
  * resources already stored, so a work list also finds contracts written before the upgrade.
+ * {@link BulkExportAppCtx} is HAPI's Bulk Data export job ({@code $export}, see {@code bulk/}).
  */
 @Configuration
 @Import({
@@ -52,7 +54,8 @@ import se.patientkontrakt.fhir.server.FhirServerProperties;
     JpaBatch2Config.class,
     SubscriptionChannelConfig.class,
     BatchCommonCtx.class,
-    ReindexAppCtx.class
+    ReindexAppCtx.class,
+    BulkExportAppCtx.class
 })
 class JpaConfig {
 
@@ -108,6 +111,13 @@ class JpaConfig {
         // versions: a contract changed twice within the minute showed its newest versions and lost
         // the first. Counted each time instead (one indexed count per history request).
         settings.setHistoryCountMode(HistoryCountModeEnum.COUNT_ACCURATE);
+        // Every $export kick-off is an export of its own: HAPI would otherwise hand a second
+        // request with the same parameters the job (and files) of the first, made earlier, and
+        // perhaps for another client.
+        settings.setEnableBulkExportJobReuse(false);
+        // A batch job moves on at HAPI's maintenance pass, once a minute; with fast tracking a step
+        // that ends starts the next pass at once, so a small export takes seconds, not minutes.
+        settings.setJobFastTrackingEnabled(true);
         return settings;
     }
 

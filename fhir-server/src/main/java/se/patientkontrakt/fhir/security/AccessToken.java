@@ -163,6 +163,17 @@ public record AccessToken(
         return allows(resourceType, Interaction.READ) || allows(resourceType, Interaction.SEARCH);
     }
 
+    /**
+     * Whether the token is a system's (client credentials): it carries resource scopes, each
+     * {@code system/}, and names no person and no patient.
+     */
+    public boolean systemOnly() {
+        return !patientToken
+                && fhirUser.isEmpty()
+                && !scopes.isEmpty()
+                && scopes.stream().allMatch(s -> s.context() == Context.SYSTEM);
+    }
+
     /** Who the token is, as {@code {issuer}|{subject}}: the same person or system across its tokens. */
     public String owner() {
         return issuer + "|" + subject;

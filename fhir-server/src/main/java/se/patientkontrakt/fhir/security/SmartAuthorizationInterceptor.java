@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.hl7.fhir.r4.model.CarePlan;
+import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Measure;
 import org.hl7.fhir.r4.model.Patient;
@@ -150,6 +151,9 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
         } else {
             careRules(token.get(), rules);
         }
+        if (BulkExportAccessInterceptor.mayExport(token.get())) {
+            bulkExport(rules);
+        }
         rules.allow("transactions")
                 .transaction()
                 .withAnyOperation()
@@ -275,6 +279,47 @@ class SmartAuthorizationInterceptor extends AuthorizationInterceptor implements 
                     .andAllowAllResponses()
                     .andThen();
         }
+    }
+
+    /**
+     * Bulk Data export, for a region-wide client's system token ({@link BulkExportAccessInterceptor}
+     * refuses every other token first, and checks the types exported against the scopes): the
+     * kick-off at each level, the status, and the files, whose owner {@code bulk/} checks.
+     */
+    private static void bulkExport(IAuthRuleBuilder rules) {
+        String export = "$export";
+        rules.allow("bulk export")
+                .operation()
+                .named(export)
+                .onServer()
+                .andRequireExplicitResponseAuthorization()
+                .andThen();
+        rules.allow("bulk export")
+                .operation()
+                .named(export)
+                .onType(Patient.class)
+                .andRequireExplicitResponseAuthorization()
+                .andThen();
+        rules.allow("bulk export")
+                .operation()
+                .named(export)
+                .onInstancesOfType(Patient.class)
+                .andRequireExplicitResponseAuthorization()
+                .andThen();
+        rules.allow("bulk export")
+                .operation()
+                .named(export)
+                .onInstancesOfType(Group.class)
+                .andRequireExplicitResponseAuthorization()
+                .andThen();
+        rules.allow("bulk export status")
+                .operation()
+                .named("$export-poll-status")
+                .onServer()
+                .andRequireExplicitResponseAuthorization()
+                .andThen();
+        rules.allow("bulk export").bulkExport().any().andThen();
+        readAnyOf(rules, "bulk export files", BulkExportAccessInterceptor.FILES);
     }
 
     private static void careAccessLog(AccessToken token, IAuthRuleBuilder rules) {
