@@ -10,6 +10,7 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.rest.api.RequestTypeEnum;
 import ca.uhn.fhir.rest.api.RestOperationTypeEnum;
+import ca.uhn.fhir.rest.api.server.IPreResourceShowDetails;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.bulk.BulkExportJobParameters;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
@@ -28,6 +29,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
@@ -169,6 +171,24 @@ class BulkExportRules implements RestInterceptor {
             checkPoll(request);
         } else if (EXPORT.equals(request.getOperation())) {
             requireAsync(request);
+        }
+    }
+
+    /**
+     * An export's files are read by id, by their owner, through {@link BulkExportFiles}, which reads
+     * them as the server and shows nothing else. Any other way storage would show one (the server's
+     * history, a search across types) leaves out every file that is not the caller's.
+     */
+    @Hook(value = Pointcut.STORAGE_PRESHOW_RESOURCES, order = HookOrder.ACCESS + 15)
+    void showOnlyOwnFiles(IPreResourceShowDetails details, RequestDetails request) {
+        ExportOwner caller = null;
+        for (int i = 0; i < details.size(); i++) {
+            if (details.getResource(i) instanceof Binary file) {
+                caller = caller == null ? ExportOwner.of(request) : caller;
+                if (!caller.owns(ExportOwner.of(file))) {
+                    details.setResource(i, null);
+                }
+            }
         }
     }
 

@@ -155,6 +155,10 @@ class BulkExportIT extends SecuredFhirIT {
         assertThat(RestAssured.given().auth().oauth2(WAREHOUSE).when().get(file).statusCode())
                 .isEqualTo(200);
         // No search, no other interaction: the files are read by id, by their owner alone.
+        for (String acrossTypes : List.of("/?_type=Binary", "/_history?_since=" + instant(since))) {
+            Response theirsAcross = as(PORTAL).when().get(acrossTypes);
+            assertThat(theirsAcross.asString()).as(acrossTypes).doesNotContain(file.substring(file.indexOf("Binary/")));
+        }
         Response search = as(WAREHOUSE).when().get("/Binary");
         assertThat(search.statusCode()).isEqualTo(400);
         assertThat(search.asString()).doesNotContain("\"Binary\",");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
+import java.util.List;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestResourceComponent;
@@ -120,6 +121,32 @@ class ServerEndpointsIT extends FhirIT {
                 .get("/$graphql")
                 .then()
                 .statusCode(400);
+    }
+
+    @Test
+    void capabilityStatementListsTheBulkDataExportAndItsFilesReadOnly() {
+        CapabilityStatement.CapabilityStatementRestComponent rest =
+                capabilities().getRestFirstRep();
+
+        assertThat(rest.getOperation()).extracting(o -> o.getName()).contains("export", "export-poll-status");
+        for (String type : List.of("Patient", "Group")) {
+            assertThat(resource(rest, type).getOperation())
+                    .extracting(o -> o.getName())
+                    .as(type)
+                    .contains("export");
+        }
+        CapabilityStatementRestResourceComponent files = resource(rest, "Binary");
+        assertThat(files.getInteraction()).extracting(i -> i.getCode()).containsExactly(TypeRestfulInteraction.READ);
+        assertThat(files.getSearchParam()).isEmpty();
+        assertThat(files.getOperation()).isEmpty();
+    }
+
+    private static CapabilityStatementRestResourceComponent resource(
+            CapabilityStatement.CapabilityStatementRestComponent rest, String type) {
+        return rest.getResource().stream()
+                .filter(r -> r.getType().equals(type))
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
