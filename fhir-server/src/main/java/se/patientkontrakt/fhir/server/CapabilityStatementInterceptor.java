@@ -6,13 +6,17 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import org.hl7.fhir.instance.model.api.IBaseConformance;
 import org.hl7.fhir.r4.model.CapabilityStatement;
 import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestComponent;
+import org.hl7.fhir.r4.model.CapabilityStatement.CapabilityStatementRestResourceComponent;
 import org.hl7.fhir.r4.model.CapabilityStatement.SystemRestfulInteraction;
+import org.hl7.fhir.r4.model.CapabilityStatement.TypeRestfulInteraction;
 import org.springframework.stereotype.Component;
 
 /**
  * Makes {@code /metadata} say that the server answers batch Bundles: HAPI's JPA system provider
- * does, but the statement HAPI generates lists only {@code transaction}. Features add what they
- * do to the statement with hooks of their own at the same hook point.
+ * does, but the statement HAPI generates lists only {@code transaction}; and lists no search
+ * parameters, includes or revincludes for a type that cannot be searched (HAPI's JPA statement
+ * names every registered parameter of a type that has only a read, such as {@code Binary}).
+ * Features add what they do to the statement with hooks of their own at the same hook point.
  */
 @Component
 @Interceptor
@@ -28,6 +32,14 @@ class CapabilityStatementInterceptor implements RestInterceptor {
                     rest.getInteraction().stream().anyMatch(i -> i.getCode() == SystemRestfulInteraction.BATCH);
             if (!hasBatch) {
                 rest.addInteraction().setCode(SystemRestfulInteraction.BATCH);
+            }
+            for (CapabilityStatementRestResourceComponent resource : rest.getResource()) {
+                if (resource.getInteraction().stream()
+                        .noneMatch(i -> i.getCode() == TypeRestfulInteraction.SEARCHTYPE)) {
+                    resource.getSearchParam().clear();
+                    resource.getSearchInclude().clear();
+                    resource.getSearchRevInclude().clear();
+                }
             }
         }
     }
