@@ -12,9 +12,10 @@ import java.util.SplittableRandom;
  * and a Luhn check digit (Skatteverket, SKV 704). About one in fifty is a samordningsnummer
  * (coordination number: day of birth + 60), which people without a Swedish registration get.
  *
- * <p>Ages are spread over 0–100 and weighted towards the patients a contract is for: half are
- * 65 or older (chronic and complex patients come first; Kalmar's RUB-5 group has a mean age of
- * 74), 38 % are 18–64 and 12 % are children.
+ * <p>Ages are spread over 0–100 and by default weighted towards the patients a contract is for:
+ * half are 65 or older (chronic and complex patients come first; Kalmar's RUB-5 group has a mean
+ * age of 74), 38 % are 18–64 and 12 % are children. {@link AgeProfile#RESIDENTS} spreads them as
+ * a county's residents instead, for a listed population.
  *
  * <p>Deterministic: the same seed and reference date give the same sequence. A number drawn
  * twice is drawn again, so every number in one sequence is unique; numbers given as taken (those
@@ -30,10 +31,28 @@ final class PersonalNumbers {
         }
     }
 
+    /**
+     * How ages are spread: {@code shares[k]} of the numbers are aged {@code youngest[k]} up to
+     * {@code youngest[k + 1] - 1} (the last band up to 100).
+     */
+    record AgeProfile(double[] shares, int[] youngest) {
+
+        /** Patients a contract is for: half 65 or older, 38 % 18–64, 12 % children. */
+        static final AgeProfile CONTRACTS = new AgeProfile(new double[] {0.12, 0.38, 0.50}, new int[] {0, 18, 65});
+
+        /**
+         * A Swedish county's residents, roughly as SCB counts an older county such as Kalmar län:
+         * 20 % children, 55 % 18–64, 12 % 65–74, 13 % 75 and over.
+         */
+        static final AgeProfile RESIDENTS =
+                new AgeProfile(new double[] {0.20, 0.55, 0.12, 0.13}, new int[] {0, 18, 65, 75});
+    }
+
     private static final double SAMORDNINGSNUMMER_SHARE = 0.02;
 
     private final SplittableRandom random;
     private final LocalDate today;
+    private final AgeProfile ages;
     private final Set<String> issued = new HashSet<>();
 
     PersonalNumbers(long seed, LocalDate today) {
@@ -41,8 +60,13 @@ final class PersonalNumbers {
     }
 
     PersonalNumbers(long seed, LocalDate today, Set<String> taken) {
+        this(seed, today, taken, AgeProfile.CONTRACTS);
+    }
+
+    PersonalNumbers(long seed, LocalDate today, Set<String> taken, AgeProfile ages) {
         this.random = new SplittableRandom(seed);
         this.today = today;
+        this.ages = ages;
         this.issued.addAll(taken);
     }
 
@@ -64,19 +88,15 @@ final class PersonalNumbers {
     }
 
     private LocalDate birthDate() {
-        double band = random.nextDouble();
-        int youngest;
-        int oldest;
-        if (band < 0.12) {
-            youngest = 0;
-            oldest = 17;
-        } else if (band < 0.50) {
-            youngest = 18;
-            oldest = 64;
-        } else {
-            youngest = 65;
-            oldest = 100;
+        double draw = random.nextDouble();
+        int band = 0;
+        for (double cumulative = ages.shares()[0];
+                draw >= cumulative && band < ages.shares().length - 1;
+                cumulative += ages.shares()[band]) {
+            band++;
         }
+        int youngest = ages.youngest()[band];
+        int oldest = band + 1 < ages.youngest().length ? ages.youngest()[band + 1] - 1 : 100;
         // Born after (today - oldest - 1 years) and on or before (today - youngest years).
         LocalDate latest = today.minusYears(youngest);
         LocalDate earliest = today.minusYears(oldest + 1L).plusDays(1);

@@ -471,13 +471,13 @@ final class PopulationBundles {
         return "urn:uuid:" + UUID.nameUUIDFromBytes(literal.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static Narrative narrative(String xhtml) {
+    static Narrative narrative(String xhtml) {
         Narrative narrative = new Narrative().setStatus(Narrative.NarrativeStatus.GENERATED);
         narrative.setDivAsString("<div xmlns=\"http://www.w3.org/1999/xhtml\">" + xhtml + "</div>");
         return narrative;
     }
 
-    private static String escape(String text) {
+    static String escape(String text) {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
