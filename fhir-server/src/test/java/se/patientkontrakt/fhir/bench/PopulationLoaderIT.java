@@ -1,0 +1,164 @@
+package se.patientkontrakt.fhir.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.IntStream;
+import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Period;
+import org.hl7.fhir.r4.model.Reference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import se.patientkontrakt.fhir.ContractFixture;
+import se.patientkontrakt.fhir.bench.ListedPopulation.Malgrupp;
+import se.patientkontrakt.fhir.population.PopulationLoader;
+import se.patientkontrakt.fhir.population.PopulationLoader.Rejected;
+import se.patientkontrakt.fhir.population.PopulationLoader.Result;
+import se.patientkontrakt.fhir.security.SecuredFhirIT;
+import se.patientkontrakt.fhir.security.TestTokens;
+
+/**
+ * A region's population loaded from NDJSON through the REST API with a region-wide client's token:
+ * the good lines are stored, each bad line (not JSON, an invalid personnummer, a profile of another
+ * type, a personnummer a stored patient holds, a Group member no one is) is reported with its line
+ * number and the server's reason while the rest loads, and what was stored before is untouched. A
+ * Group over the request limit is stored in parts.
+ */
+class PopulationLoaderIT extends SecuredFhirIT {
+
+    private static final String FOLLOW_UP =
+            TestTokens.regionWide("system/Organization.cruds system/Patient.cruds system/Group.cruds");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int RESIDENTS = 40;
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void goodLinesAreStoredAndEveryBadLineIsReportedWithItsNumberAndReason() throws Exception {
+        long seed = ThreadLocalRandom.current().nextLong(1_000_000, 1_000_000_000);
+        ListedPopulation population = new ListedPopulation(seed, RESIDENTS, LocalDate.now(), 2);
+        PopulationNdjson ndjson = new PopulationNdjson(fhirContext, population);
+        Map<Malgrupp, Integer> sizes = ndjson.write(directory);
+        ContractFixture earlier = storedContract();
+
+        Path patients = directory.resolve("Patient.ndjson");
+        List<String> lines = new ArrayList<>(Files.readAllLines(patients));
+        ObjectNode template = (ObjectNode) JSON.readTree(lines.get(0));
+        // Line numbers as the report gives them (1-based, in the file as written).
+        lines.add(3, "{\"resourceType\": \"Patient\", \"id\": \"" + population.prefix() + "-broken\", ");
+        lines.add(11, variant(template, "-bad-pnr", "194001011234").toString());
+        ObjectNode otherProfile = variant(template, "-other-profile", ContractFixture.personnummer());
+        otherProfile.with("meta").putArray("profile").add(PopulationNdjson.PROFILE + "pk-practitioner");
+        lines.add(21, otherProfile.toString());
+        lines.add(
+                31, variant(template, "-taken-pnr", earlier.personnummerValue()).toString());
+        lines.add(35, "");
+        Files.write(patients, lines);
+
+        Path groups = directory.resolve("Group.ndjson");
+        Group unknownMember = ndjson.group(Malgrupp.RUB_5, List.of(member(population.prefix() + "-no-such-patient")));
+        unknownMember.setId(population.prefix() + "-rub-5-unknown");
+        Group everyone = ndjson.group(
+                Malgrupp.PLUS_75,
+                IntStream.range(0, RESIDENTS)
+                        .mapToObj(i -> member(population.prefix() + "-" + i))
+                        .toList());
+        everyone.setId(population.prefix() + "-alla");
+        Files.writeString(
+                groups,
+                fhirContext.newJsonParser().encodeResourceToString(unknownMember) + "\n"
+                        + fhirContext.newJsonParser().encodeResourceToString(everyone) + "\n",
+                StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.APPEND);
+
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        Path report = directory.resolve("rejected.tsv");
+        Result result = new PopulationLoader(new PopulationLoader.Settings(
+                        URI.create("http://localhost:" + port + "/fhir"),
+                        () -> Optional.of(FOLLOW_UP),
+                        7,
+                        2,
+                        // Two or three Patients to a Bundle, and the group of everyone in parts.
+                        3_000,
+                        report,
+                        new PrintStream(progress, true, StandardCharsets.UTF_8)))
+                .load(PopulationNdjson.FILES.stream().map(directory::resolve).toList());
+
+        assertThat(result.rejected())
+                .extracting(Rejected::file, Rejected::line)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("Patient.ndjson", 4L),
+                        org.assertj.core.groups.Tuple.tuple("Patient.ndjson", 12L),
+                        org.assertj.core.groups.Tuple.tuple("Patient.ndjson", 22L),
+                        org.assertj.core.groups.Tuple.tuple("Patient.ndjson", 32L),
+                        org.assertj.core.groups.Tuple.tuple("Group.ndjson", 5L));
+        assertThat(result.rejected().get(0).reason()).startsWith("not JSON");
+        assertThat(result.rejected().get(1).reason()).contains("194001011234' has a wrong check digit");
+        assertThat(result.rejected().get(1).status()).isEqualTo(422);
+        assertThat(result.rejected().get(2).reason()).contains("pk-practitioner");
+        assertThat(result.rejected().get(3).reason()).contains(earlier.personnummerValue());
+        assertThat(result.rejected().get(4).reason()).contains(population.prefix() + "-no-such-patient");
+        assertThat(result.stored()).isEqualTo(1 + 2 + RESIDENTS + Malgrupp.values().length + 1);
+        assertThat(Files.readAllLines(report))
+                .hasSize(6)
+                .element(1)
+                .asString()
+                .startsWith("Patient.ndjson\t4\t\t0\tnot JSON");
+        assertThat(progress.toString(StandardCharsets.UTF_8)).contains("Patient.ndjson  44/44 lines  4 rejected");
+
+        for (int i = 0; i < RESIDENTS; i++) {
+            Patient patient = read(FOLLOW_UP, "Patient/" + population.prefix() + "-" + i, Patient.class);
+            assertThat(patient.getGeneralPractitionerFirstRep().getReference())
+                    .isEqualTo(
+                            "Organization/" + population.resident(i).listedAt().id());
+        }
+        for (Malgrupp kind : Malgrupp.values()) {
+            Group group = read(FOLLOW_UP, "Group/" + population.groupId(kind), Group.class);
+            assertThat(group.getMember()).hasSize(sizes.get(kind));
+        }
+        Group inParts = read(FOLLOW_UP, "Group/" + population.prefix() + "-alla", Group.class);
+        assertThat(inParts.getMember()).hasSize(RESIDENTS);
+        assertThat(inParts.getQuantity()).isEqualTo(RESIDENTS);
+        assertThat(Integer.parseInt(inParts.getMeta().getVersionId())).isGreaterThan(1);
+        as(FOLLOW_UP)
+                .when()
+                .get("/Patient/" + population.prefix() + "-bad-pnr")
+                .then()
+                .statusCode(404);
+        Patient untouched = read(FOLLOW_UP, earlier.patientId(), Patient.class);
+        assertThat(untouched.getMeta().getVersionId()).isEqualTo("1");
+        assertThat(untouched.getIdentifierFirstRep().getValue()).isEqualTo(earlier.personnummerValue());
+    }
+
+    /** The template Patient under another id, with this personnummer when given. */
+    private static ObjectNode variant(ObjectNode template, String idSuffix, String personnummer) {
+        ObjectNode copy = template.deepCopy();
+        copy.put("id", copy.get("id").asText() + idSuffix);
+        if (personnummer != null) {
+            ((ObjectNode) copy.withArray("identifier").get(0))
+                    .put("system", "http://electronichealth.se/identifier/personnummer")
+                    .put("value", personnummer);
+        }
+        return copy;
+    }
+
+    private static Group.GroupMemberComponent member(String patientId) {
+        return new Group.GroupMemberComponent(new Reference("Patient/" + patientId))
+                .setPeriod(new Period().setStartElement(new org.hl7.fhir.r4.model.DateTimeType("2026-01-01")));
+    }
+}
