@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,7 +53,9 @@ import java.util.regex.Pattern;
  * <p>Files are loaded one after another, in the order given (what others refer to first: the
  * health centres, the Patients, then the Groups); the Bundles of one file go {@code --concurrency}
  * at a time. Progress is a line on standard error every ten seconds; the summary goes to standard
- * output. Only a refused token (401) or a server that cannot be reached stops the load. See
+ * output. An answer that says "later" (503 while the server starts, 429, 502, 504) is waited out
+ * and sent again. Only a refused token (401), a server that cannot be reached, or one that says
+ * "later" for some five minutes stops the load. See
  * docs/populations.md, "Loading a population".
  */
 public final class PopulationLoader {
@@ -60,7 +63,7 @@ public final class PopulationLoader {
     static final String USAGE =
             """
             usage: PopulationLoader [options] FILE.ndjson...
-              --base-url URL            FHIR base URL (default http://localhost:8080/fhir)
+              --base-url URL            FHIR base URL (default http://127.0.0.1:8080/fhir)
               --token-file FILE         a file holding the bearer token, read again for every request
                                         (another process may renew it); or set PATIENTKONTRAKT_TOKEN
               --batch-size N            lines per batch Bundle (default 200)
@@ -101,6 +104,10 @@ public final class PopulationLoader {
 
     private static final int ENTRY_OVERHEAD = 120;
     private static final int ATTEMPTS = 3;
+    /** Answers that say "later", not "no": waited out (Retry-After, else 5 s), some five minutes at most. */
+    private static final Set<Integer> TRANSIENT = Set.of(429, 502, 503, 504);
+
+    private static final int UNAVAILABLE_TRIES = 60;
 
     private final Settings settings;
     private final HttpClient http = HttpClient.newBuilder()
@@ -110,6 +117,8 @@ public final class PopulationLoader {
     private final List<Rejected> rejected = new ArrayList<>();
     private final AtomicLong stored = new AtomicLong();
     private final AtomicReference<String> stopped = new AtomicReference<>();
+    /** The report while a load runs; written under the lock of {@link #rejected}. */
+    private Writer report;
 
     public PopulationLoader(Settings settings) {
         this.settings = settings;
@@ -145,7 +154,7 @@ public final class PopulationLoader {
     }
 
     private static Settings parse(String[] args, List<Path> files) {
-        URI base = URI.create("http://localhost:8080/fhir");
+        URI base = URI.create("http://127.0.0.1:8080/fhir");
         Supplier<Optional<String>> token = () -> Optional.ofNullable(System.getenv("PATIENTKONTRAKT_TOKEN"))
                 .map(String::trim)
                 .filter(value -> !value.isEmpty());
@@ -214,11 +223,19 @@ public final class PopulationLoader {
     public Result load(List<Path> files) throws IOException, InterruptedException, LoadStopped {
         long started = System.nanoTime();
         long lines = 0;
-        for (Path file : files) {
-            lines += loadFile(file);
-            if (stopped.get() != null) {
-                break;
+        // Rows as they come, so a load that is killed leaves what it rejected; sorted at the end.
+        writeReport(List.of());
+        try (Writer rows = Files.newBufferedWriter(
+                settings.report(), StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND)) {
+            report = rows;
+            for (Path file : files) {
+                lines += loadFile(file);
+                if (stopped.get() != null) {
+                    break;
+                }
             }
+        } finally {
+            report = null;
         }
         List<Rejected> sorted = rejectedInFileOrder(files);
         writeReport(sorted);
@@ -466,7 +483,9 @@ public final class PopulationLoader {
             request.header("Content-Type", "application/fhir+json; charset=utf-8");
         }
         IOException failure = null;
-        for (int attempt = 1; attempt <= ATTEMPTS && stopped.get() == null; attempt++) {
+        int attempt = 0;
+        int unavailable = 0;
+        while (attempt < ATTEMPTS && stopped.get() == null) {
             settings.token().get().ifPresent(token -> request.setHeader("Authorization", "Bearer " + token));
             try {
                 HttpResponse<String> response =
@@ -475,9 +494,23 @@ public final class PopulationLoader {
                     stopped.compareAndSet(null, "the server refused the token (401): " + reason(response.body()));
                     return Optional.empty();
                 }
+                if (TRANSIENT.contains(response.statusCode())) {
+                    // Starting, overloaded or behind a proxy that lost it: not the lines' fault.
+                    if (++unavailable > UNAVAILABLE_TRIES) {
+                        stopped.compareAndSet(
+                                null,
+                                "the server answered " + response.statusCode() + " " + UNAVAILABLE_TRIES
+                                        + " times in a row: " + reason(response.body()));
+                        return Optional.empty();
+                    }
+                    sleep(1_000L
+                            * response.headers().firstValueAsLong("Retry-After").orElse(5));
+                    continue;
+                }
                 return Optional.of(response);
             } catch (IOException e) {
                 failure = e;
+                attempt++;
                 sleep(attempt * 2_000L);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -506,6 +539,14 @@ public final class PopulationLoader {
     private void reject(Rejected line, Progress progress) {
         synchronized (rejected) {
             rejected.add(line);
+            if (report != null) {
+                try {
+                    report.write(row(line));
+                    report.flush();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
         }
         progress.advance(true);
     }
@@ -579,16 +620,20 @@ public final class PopulationLoader {
         try (Writer out = Files.newBufferedWriter(settings.report(), StandardCharsets.UTF_8)) {
             out.write("file\tline\tresource\tstatus\treason\n");
             for (Rejected line : lines) {
-                out.write(String.join(
-                                "\t",
-                                line.file(),
-                                Long.toString(line.line()),
-                                line.resource(),
-                                Integer.toString(line.status()),
-                                line.reason().replaceAll("[\\t\\r\\n]+", " "))
-                        + "\n");
+                out.write(row(line));
             }
         }
+    }
+
+    private static String row(Rejected line) {
+        return String.join(
+                        "\t",
+                        line.file(),
+                        Long.toString(line.line()),
+                        line.resource(),
+                        Integer.toString(line.status()),
+                        line.reason().replaceAll("[\\t\\r\\n]+", " "))
+                + "\n";
     }
 
     /**

@@ -40,8 +40,12 @@ import se.patientkontrakt.fhir.security.TestTokens;
  */
 class PopulationLoaderIT extends SecuredFhirIT {
 
+    /** The scopes docs/populations.md names for a loader: it writes, and reads nothing. */
+    private static final String LOADER =
+            TestTokens.regionWide("system/Organization.cu system/Patient.cu system/Group.cu");
+
     private static final String FOLLOW_UP =
-            TestTokens.regionWide("system/Organization.cruds system/Patient.cruds system/Group.cruds");
+            TestTokens.regionWide("system/Organization.rs system/Patient.rs system/Group.rs");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int RESIDENTS = 40;
 
@@ -88,16 +92,17 @@ class PopulationLoaderIT extends SecuredFhirIT {
 
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         Path report = directory.resolve("rejected.tsv");
-        Result result = new PopulationLoader(new PopulationLoader.Settings(
-                        URI.create("http://localhost:" + port + "/fhir"),
-                        () -> Optional.of(FOLLOW_UP),
-                        7,
-                        2,
-                        // Two or three Patients to a Bundle, and the group of everyone in parts.
-                        3_000,
-                        report,
-                        new PrintStream(progress, true, StandardCharsets.UTF_8)))
-                .load(PopulationNdjson.FILES.stream().map(directory::resolve).toList());
+        PopulationLoader loader = new PopulationLoader(new PopulationLoader.Settings(
+                URI.create("http://localhost:" + port + "/fhir"),
+                () -> Optional.of(LOADER),
+                7,
+                2,
+                // Two or three Patients to a Bundle, and the group of everyone in parts.
+                3_000,
+                report,
+                new PrintStream(progress, true, StandardCharsets.UTF_8)));
+        Result result = loader.load(
+                PopulationNdjson.FILES.stream().map(directory::resolve).toList());
 
         assertThat(result.rejected())
                 .extracting(Rejected::file, Rejected::line)
@@ -140,6 +145,21 @@ class PopulationLoaderIT extends SecuredFhirIT {
                 .get("/Patient/" + population.prefix() + "-bad-pnr")
                 .then()
                 .statusCode(404);
+        Result again = new PopulationLoader(new PopulationLoader.Settings(
+                        URI.create("http://localhost:" + port + "/fhir"),
+                        () -> Optional.of(LOADER),
+                        7,
+                        2,
+                        3_000,
+                        directory.resolve("again.tsv"),
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
+                .load(List.of(patients));
+        assertThat(again.rejected()).extracting(Rejected::line).containsExactly(4L, 12L, 22L, 32L);
+        assertThat(read(FOLLOW_UP, "Patient/" + population.prefix() + "-0", Patient.class)
+                        .getMeta()
+                        .getVersionId())
+                .as("a rerun of the same lines stores no new version")
+                .isEqualTo("1");
         Patient untouched = read(FOLLOW_UP, earlier.patientId(), Patient.class);
         assertThat(untouched.getMeta().getVersionId()).isEqualTo("1");
         assertThat(untouched.getIdentifierFirstRep().getValue()).isEqualTo(earlier.personnummerValue());
