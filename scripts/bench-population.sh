@@ -14,7 +14,7 @@
 # localhost:5432. Results go to OUT (default a new directory under /tmp, printed first):
 # generate.txt, load.txt (the summary), load.err (a progress line every ten seconds per file),
 # rejected-lines.tsv, server.log. The server is fhir-server/target's jar, built if missing:
-# rebuild it after a change. The server runs without access control (as the other benchmarks), so
+# rebuild it after a change (or name a copy in JAR, so a build meanwhile does not replace it). The server runs without access control (as the other benchmarks), so
 # the loader sends no token; BATCH (lines per Bundle, default 200) and CONCURRENCY (Bundles in
 # flight, default 2) tune the load; SEED (default 42) and TODAY (default 2026-11-23) the population.
 set -euo pipefail
@@ -32,10 +32,10 @@ today="${TODAY:-2026-11-23}"
 port="${PORT:-18420}"
 out="${OUT:-$(mktemp -d /tmp/pk-bench-population.XXXXXX)}"
 mkdir -p "$out"
-base="http://localhost:$port/fhir"
+base="http://127.0.0.1:$port/fhir"
 echo "results in $out"
 
-jar=$(ls fhir-server/target/fhir-server-*.jar 2>/dev/null | grep -v original | head -1 || true)
+jar="${JAR:-$(ls fhir-server/target/fhir-server-*.jar 2>/dev/null | grep -v original | head -1 || true)}"
 if [ -z "$jar" ]; then
     ./mvnw -B -q -ntp -DskipTests package
     jar=$(ls fhir-server/target/fhir-server-*.jar | grep -v original | head -1)
@@ -45,6 +45,10 @@ fi
 ./mvnw -q -pl fhir-server -Pbench exec:java@generate-population -Djacoco.skip=true \
     -Dexec.args="--count $count --seed $seed --today $today --out $out/ndjson" | tee "$out/generate.txt"
 
+if curl -s -o /dev/null "$base/metadata"; then
+    echo "something already answers on port $port: choose another with PORT" >&2
+    exit 1
+fi
 if [ "$database" = postgres ]; then
     SPRING_PROFILES_ACTIVE=postgres \
         SPRING_DATASOURCE_URL="jdbc:postgresql://localhost:5432/$pg_name" \
