@@ -3,7 +3,6 @@ package se.patientkontrakt.fhir.security;
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
-import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.LocalDate;
@@ -14,12 +13,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import javax.sql.DataSource;
 import org.hl7.fhir.instance.model.api.IBaseResource;
-import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
-import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.contract.Owner;
+import se.patientkontrakt.fhir.hapi.PatientDataVersions;
 import se.patientkontrakt.fhir.server.HookOrder;
 import se.patientkontrakt.fhir.server.StorageInterceptor;
 
@@ -43,17 +40,7 @@ import se.patientkontrakt.fhir.server.StorageInterceptor;
 @AccessControlEnabled
 class WeighedPatients implements StorageInterceptor {
 
-    /** The reference paths the weighing searches read ({@code subject} and {@code patient}). */
-    static final List<String> PATHS =
-            List.of("CarePlan.subject", "CareTeam.subject", "Goal.subject", "Consent.patient");
-
     private static final Set<String> DIRECTORY = Set.of("Organization", "PractitionerRole");
-
-    private static final String VERSIONS = "SELECT p.FHIR_ID AS PATIENT, r.RES_TYPE, r.FHIR_ID, r.RES_VER"
-            + " FROM HFJ_RESOURCE p"
-            + " JOIN HFJ_RES_LINK l ON l.TARGET_RESOURCE_ID = p.RES_ID AND l.SRC_PATH IN (:paths)"
-            + " JOIN HFJ_RESOURCE r ON r.RES_ID = l.SRC_RESOURCE_ID AND r.RES_DELETED_AT IS NULL"
-            + " WHERE p.RES_TYPE = 'Patient' AND p.FHIR_ID IN (:patients)";
 
     /**
      * One patient's weighed care.
@@ -71,14 +58,10 @@ class WeighedPatients implements StorageInterceptor {
             .maximumSize(20_000)
             .build();
 
-    private final NamedParameterJdbcTemplate jdbc;
-    private final boolean usable;
+    private final PatientDataVersions database;
 
-    WeighedPatients(DataSource dataSource, PartitionSettings partitionSettings) {
-        this.jdbc = new NamedParameterJdbcTemplate(dataSource);
-        // Under partitioning a reference and its target may sit in other partitions than assumed
-        // here: every patient is then weighed afresh.
-        this.usable = !partitionSettings.isPartitioningEnabled();
+    WeighedPatients(PatientDataVersions database) {
+        this.database = database;
     }
 
     /**
@@ -93,21 +76,13 @@ class WeighedPatients implements StorageInterceptor {
                 candidates.put(id, weighed);
             }
         }
-        if (candidates.isEmpty() || !usable) {
-            return Map.of();
+        Optional<Map<String, Set<String>>> now = database.of(candidates.keySet());
+        if (now.isEmpty()) {
+            return Map.of(); // not knowable here: every patient is weighed afresh
         }
-        Map<String, Set<String>> now = new HashMap<>();
-        candidates.keySet().forEach(id -> now.put(id, new TreeSet<>()));
-        jdbc.query(
-                VERSIONS,
-                new MapSqlParameterSource("paths", PATHS).addValue("patients", List.copyOf(candidates.keySet())),
-                row -> {
-                    now.get(row.getString(1))
-                            .add(version(row.getString(2), row.getString(3), String.valueOf(row.getLong(4))));
-                });
         Map<String, Weighed> holding = new HashMap<>();
         candidates.forEach((id, weighed) -> {
-            if (weighed.versions().equals(now.get(id))) {
+            if (weighed.versions().equals(now.get().get(id))) {
                 holding.put(id, weighed);
             }
         });
@@ -123,20 +98,14 @@ class WeighedPatients implements StorageInterceptor {
             Map<String, Optional<Owner>> owners) {
         Set<String> versions = new TreeSet<>();
         for (IBaseResource resource : resources) {
-            versions.add(version(
+            versions.add(PatientDataVersions.version(
                     resource.fhirType(),
                     resource.getIdElement().getIdPart(),
                     resource.getIdElement().getVersionIdPart()));
         }
         Weighed weighed = new Weighed(day, Set.copyOf(versions), facts, Map.copyOf(owners));
-        if (usable) {
-            known.put(patientId, weighed);
-        }
+        known.put(patientId, weighed);
         return weighed;
-    }
-
-    private static String version(String type, String id, String version) {
-        return type + "/" + id + "/_history/" + version;
     }
 
     @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED, order = HookOrder.EFFECTS + 31)
