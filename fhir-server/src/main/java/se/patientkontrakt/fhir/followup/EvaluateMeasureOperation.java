@@ -202,12 +202,8 @@ class EvaluateMeasureOperation implements RestProvider {
         }
     }
 
-    private MeasureReport report(
-            Measure measure,
-            FollowUpMeasure computed,
-            ReportPeriod period,
-            MeasureCounts counts,
-            RequestDetails request) {
+    /** A complete summary report of the measure over the period, made now, before its groups. */
+    static MeasureReport summaryOf(Measure measure, ReportPeriod period) {
         MeasureReport report = new MeasureReport();
         report.setStatus(MeasureReport.MeasureReportStatus.COMPLETE);
         report.setType(MeasureReport.MeasureReportType.SUMMARY);
@@ -219,6 +215,16 @@ class EvaluateMeasureOperation implements RestProvider {
         if (measure.hasImprovementNotation()) {
             report.setImprovementNotation(measure.getImprovementNotation());
         }
+        return report;
+    }
+
+    private MeasureReport report(
+            Measure measure,
+            FollowUpMeasure computed,
+            ReportPeriod period,
+            MeasureCounts counts,
+            RequestDetails request) {
+        MeasureReport report = summaryOf(measure, period);
         MeasureReportGroupComponent group = report.addGroup();
         Measure.MeasureGroupComponent definition = measure.getGroupFirstRep();
         if (definition.hasCode()) {

@@ -13,7 +13,6 @@ import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +24,6 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CodeSystem;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
-import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Enumerations.AdministrativeGender;
 import org.hl7.fhir.r4.model.Extension;
 import org.hl7.fhir.r4.model.Group;
@@ -36,7 +34,6 @@ import org.hl7.fhir.r4.model.MeasureReport.MeasureReportGroupComponent;
 import org.hl7.fhir.r4.model.MeasureReport.MeasureReportGroupStratifierComponent;
 import org.hl7.fhir.r4.model.MeasureReport.StratifierGroupComponent;
 import org.hl7.fhir.r4.model.Organization;
-import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.contract.ConformanceResources;
@@ -224,17 +221,7 @@ class PopulationReports {
             List<Row> rows,
             List<Group> groups,
             RequestDetails request) {
-        MeasureReport report = new MeasureReport();
-        report.setStatus(MeasureReport.MeasureReportStatus.COMPLETE);
-        report.setType(MeasureReport.MeasureReportType.SUMMARY);
-        report.setMeasure(measure.getUrl() + (measure.hasVersion() ? "|" + measure.getVersion() : ""));
-        report.setDate(new Date());
-        report.setPeriod(new Period()
-                .setStartElement(new DateTimeType(period.start().toString()))
-                .setEndElement(new DateTimeType(period.end().toString())));
-        if (measure.hasImprovementNotation()) {
-            report.setImprovementNotation(measure.getImprovementNotation());
-        }
+        MeasureReport report = EvaluateMeasureOperation.summaryOf(measure, period);
         for (Group group : groups) {
             Reference counted = report.addEvaluatedResource()
                     .setReference("Group/" + group.getIdElement().getIdPart())
