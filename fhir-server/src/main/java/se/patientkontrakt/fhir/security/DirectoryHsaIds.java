@@ -6,8 +6,10 @@ import ca.uhn.fhir.interceptor.api.Pointcut;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.server.HookOrder;
@@ -29,8 +31,15 @@ class DirectoryHsaIds implements StorageInterceptor {
 
     private static final Set<String> DIRECTORY = Set.of("Organization", "PractitionerRole");
 
+    private final List<Runnable> onForget = new CopyOnWriteArrayList<>();
+
     private final Cache<String, Optional<String>> known =
             Caffeine.newBuilder().expireAfterWrite(REMEMBER).maximumSize(50_000).build();
+
+    /** Runs the action whenever what is remembered of the directory is forgotten. */
+    void onForget(Runnable action) {
+        onForget.add(action);
+    }
 
     /** The HSA-id remembered for the reference ({@code Organization/x}), if it is. */
     Optional<Optional<String>> remembered(String reference) {
@@ -61,6 +70,7 @@ class DirectoryHsaIds implements StorageInterceptor {
     private void forgetOn(IBaseResource resource) {
         if (DIRECTORY.contains(resource.fhirType())) {
             known.invalidateAll();
+            onForget.forEach(Runnable::run);
         }
     }
 }

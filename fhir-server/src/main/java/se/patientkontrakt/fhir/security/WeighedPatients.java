@@ -1,8 +1,5 @@
 package se.patientkontrakt.fhir.security;
 
-import ca.uhn.fhir.interceptor.api.Hook;
-import ca.uhn.fhir.interceptor.api.Interceptor;
-import ca.uhn.fhir.interceptor.api.Pointcut;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.LocalDate;
@@ -17,8 +14,6 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.contract.Owner;
 import se.patientkontrakt.fhir.hapi.PatientDataVersions;
-import se.patientkontrakt.fhir.server.HookOrder;
-import se.patientkontrakt.fhir.server.StorageInterceptor;
 
 /**
  * What is known of each patient's care (who owns each contract, team, goal and consent, which units
@@ -36,11 +31,8 @@ import se.patientkontrakt.fhir.server.StorageInterceptor;
  * Organization or PractitionerRole and after {@link DirectoryHsaIds#REMEMBER}.
  */
 @Component
-@Interceptor
 @AccessControlEnabled
-class WeighedPatients implements StorageInterceptor {
-
-    private static final Set<String> DIRECTORY = Set.of("Organization", "PractitionerRole");
+class WeighedPatients {
 
     /**
      * One patient's weighed care.
@@ -60,8 +52,10 @@ class WeighedPatients implements StorageInterceptor {
 
     private final PatientDataVersions database;
 
-    WeighedPatients(PatientDataVersions database) {
+    WeighedPatients(PatientDataVersions database, DirectoryHsaIds directory) {
         this.database = database;
+        // What was weighed holds HSA-ids read from the directory: forgotten with them.
+        directory.onForget(known::invalidateAll);
     }
 
     /**
@@ -106,26 +100,5 @@ class WeighedPatients implements StorageInterceptor {
         Weighed weighed = new Weighed(day, Set.copyOf(versions), facts, Map.copyOf(owners));
         known.put(patientId, weighed);
         return weighed;
-    }
-
-    @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_CREATED, order = HookOrder.EFFECTS + 31)
-    void created(IBaseResource resource) {
-        forgetOn(resource);
-    }
-
-    @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_UPDATED, order = HookOrder.EFFECTS + 31)
-    void updated(IBaseResource previous, IBaseResource resource) {
-        forgetOn(resource);
-    }
-
-    @Hook(value = Pointcut.STORAGE_PRECOMMIT_RESOURCE_DELETED, order = HookOrder.EFFECTS + 31)
-    void deleted(IBaseResource resource) {
-        forgetOn(resource);
-    }
-
-    private void forgetOn(IBaseResource resource) {
-        if (DIRECTORY.contains(resource.fhirType())) {
-            known.invalidateAll();
-        }
     }
 }

@@ -21,6 +21,7 @@ import org.hl7.fhir.r4.model.Consent;
 import org.hl7.fhir.r4.model.Goal;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.Organization;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Subscription;
 import org.junit.jupiter.api.Test;
@@ -51,6 +52,9 @@ class CareRulesIT extends SecuredFhirIT {
 
     @Autowired
     private WeighedPatients weighedPatients;
+
+    @Autowired
+    private DirectoryHsaIds directoryHsaIds;
 
     static final String KALMAR = "SE2321000073";
     static final String GAVLEBORG = "SE2321000180";
@@ -564,11 +568,19 @@ class CareRulesIT extends SecuredFhirIT {
         assertThat(weighedPatients.stillHolding(List.of(patient), today))
                 .as("the weighing of an unchanged patient is remembered")
                 .containsKey(patient);
+        directoryHsaIds.updated(null, new Organization().setId("Organization/any"));
+        assertThat(weighedPatients.stillHolding(List.of(patient), today))
+                .as("a directory write forgets what was weighed with the directory's HSA-ids")
+                .isEmpty();
+        Reader.UNIT_TAKING_PART
+                .request()
+                .when()
+                .get("/" + world.orthopaedicGoal())
+                .then()
+                .statusCode(200);
+        assertThat(weighedPatients.stillHolding(List.of(patient), today)).containsKey(patient);
 
-        Consent inre = ConsentFixture.about(fhirContext, ConsentFixture.INRE_SPARR, world.patient());
-        inre.getOrganizationFirstRep().setReference("Organization/ortopedkliniken-oskarshamn");
-        inre.getProvision().getActorFirstRep().setReference(hsaId(ORTO));
-        String spärr = "Consent/" + create(as(system(KALMAR, ORTO)), inre);
+        String spärr = "Consent/" + create(as(system(KALMAR, ORTO)), inreSpärr(world.patient()));
         assertThat(weighedPatients.stillHolding(List.of(patient), today))
                 .as("a new consent makes the remembered weighing stale")
                 .isEmpty();
@@ -652,10 +664,7 @@ class CareRulesIT extends SecuredFhirIT {
         Consent samtycke = ConsentFixture.about(fhirContext, ConsentFixture.SAMTYCKE, contract.patientId());
         owned.put("Consent/" + create(as(system(NYBRO_KOMMUN, HEMTJANST)), samtycke), Piece.KOMMUN);
         if (spärr == Spärr.INRE) {
-            Consent inre = ConsentFixture.about(fhirContext, ConsentFixture.INRE_SPARR, contract.patientId());
-            inre.getOrganizationFirstRep().setReference("Organization/ortopedkliniken-oskarshamn");
-            inre.getProvision().getActorFirstRep().setReference(hsaId(ORTO));
-            owned.put("Consent/" + create(as(system(KALMAR, ORTO)), inre), Piece.ORTOPED);
+            owned.put("Consent/" + create(as(system(KALMAR, ORTO)), inreSpärr(contract.patientId())), Piece.ORTOPED);
         } else if (spärr == Spärr.YTTRE) {
             Consent yttre = ConsentFixture.about(fhirContext, ConsentFixture.YTTRE_SPARR, contract.patientId());
             yttre.getOrganizationFirstRep().setReference("Organization/hemtjansten-nybro");
@@ -663,6 +672,14 @@ class CareRulesIT extends SecuredFhirIT {
             owned.put("Consent/" + create(as(system(NYBRO_KOMMUN, HEMTJANST)), yttre), Piece.KOMMUN);
         }
         return new World(contract.patientId(), owned, orthopaedicGoal);
+    }
+
+    /** The patient's inre spärr of Ortopedkliniken's information, as the clinic records it. */
+    private Consent inreSpärr(String patient) {
+        Consent inre = ConsentFixture.about(fhirContext, ConsentFixture.INRE_SPARR, patient);
+        inre.getOrganizationFirstRep().setReference("Organization/ortopedkliniken-oskarshamn");
+        inre.getProvision().getActorFirstRep().setReference(hsaId(ORTO));
+        return inre;
     }
 
     /** A copy of a stored goal, without id or labels, as another unit would record one. */
