@@ -14,7 +14,10 @@ import org.hl7.fhir.r4.model.CarePlan.CarePlanActivityDetailComponent;
 import org.hl7.fhir.r4.model.CarePlan.CarePlanActivityStatus;
 import org.hl7.fhir.r4.model.CareTeam;
 import org.hl7.fhir.r4.model.CareTeam.CareTeamParticipantComponent;
+import org.hl7.fhir.r4.model.CodeableConcept;
+import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
+import org.hl7.fhir.r4.model.Narrative;
 import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
@@ -76,6 +79,36 @@ public final class ContractFixture {
 
     public Bundle transaction() {
         return bundle;
+    }
+
+    /**
+     * Adds a SIP (samordnad individuell plan: a CarePlan of category SIP, profile pk-annan-plan) of
+     * the fixture's patient to the transaction, and gives its reference ({@code CarePlan/sip-…}).
+     */
+    public String addSip() {
+        Bundle.BundleEntryComponent patient = bundle.getEntry().stream()
+                .filter(e -> e.getRequest().getUrl().equals(patientId()))
+                .findFirst()
+                .orElseThrow();
+        String reference = "CarePlan/sip-" + suffix;
+        CarePlan sip = new CarePlan();
+        sip.setId("sip-" + suffix);
+        sip.getMeta().addProfile("https://patientkontrakt.se/fhir/StructureDefinition/pk-annan-plan");
+        Narrative narrative = new Narrative().setStatus(Narrative.NarrativeStatus.GENERATED);
+        narrative.setDivAsString("<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>SIP</p></div>");
+        sip.setText(narrative);
+        sip.setStatus(CarePlan.CarePlanStatus.ACTIVE);
+        sip.setIntent(CarePlan.CarePlanIntent.PLAN);
+        sip.addCategory(
+                new CodeableConcept(new Coding(Vocabulary.TYPE_OF_CARE_PLAN, "SIP", "Samordnad individuell plan")));
+        sip.setTitle("SIP");
+        sip.setSubject(new Reference(patient.getFullUrl()));
+        bundle.addEntry()
+                .setResource(sip)
+                .getRequest()
+                .setMethod(Bundle.HTTPVerb.PUT)
+                .setUrl(reference);
+        return reference;
     }
 
     public String suffix() {

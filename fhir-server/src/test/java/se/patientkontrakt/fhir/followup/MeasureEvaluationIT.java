@@ -17,7 +17,6 @@ import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CarePlan.CarePlanActivityDetailComponent;
 import org.hl7.fhir.r4.model.CarePlan.CarePlanActivityStatus;
 import org.hl7.fhir.r4.model.CodeableConcept;
-import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.DateType;
 import org.hl7.fhir.r4.model.Enumerations;
@@ -459,24 +458,7 @@ class MeasureEvaluationIT extends FhirIT {
 
     /** Adds the patient's SIP to the transaction, referred to from the contract. */
     private static void sip(ContractFixture contract, boolean asBasedOn) {
-        Bundle.BundleEntryComponent patient = entry(contract, contract.patientId());
-        CarePlan sip = new CarePlan();
-        sip.setId("sip-" + contract.suffix());
-        sip.getMeta().addProfile("https://patientkontrakt.se/fhir/StructureDefinition/pk-annan-plan");
-        sip.setText(narrative("SIP"));
-        sip.setStatus(CarePlan.CarePlanStatus.ACTIVE);
-        sip.setIntent(CarePlan.CarePlanIntent.PLAN);
-        sip.addCategory(
-                new CodeableConcept(new Coding(Vocabulary.TYPE_OF_CARE_PLAN, "SIP", "Samordnad individuell plan")));
-        sip.setTitle("SIP");
-        sip.setSubject(new Reference(patient.getFullUrl()));
-        contract.transaction()
-                .addEntry()
-                .setResource(sip)
-                .getRequest()
-                .setMethod(Bundle.HTTPVerb.PUT)
-                .setUrl("CarePlan/sip-" + contract.suffix());
-        Reference reference = new Reference("CarePlan/sip-" + contract.suffix());
+        Reference reference = new Reference(contract.addSip());
         if (asBasedOn) {
             contract.contract().addBasedOn(reference);
         } else {

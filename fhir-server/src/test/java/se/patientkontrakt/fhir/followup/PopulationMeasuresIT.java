@@ -9,8 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import org.hl7.fhir.r4.model.Bundle;
-import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
@@ -103,7 +101,7 @@ class PopulationMeasuresIT extends SecuredFhirIT {
                         .setEndElement(new DateTimeType("2025-06-30")));
         ContractFixture p6 = contract(a, "1990-01-01", AdministrativeGender.MALE);
         ContractFixture p7 = contract(b, "1945-03-03", AdministrativeGender.FEMALE);
-        sip(p7);
+        p7.addSip();
         ContractFixture p8 = contract(a, null, null);
         p8.patient().getIdentifierFirstRep().setValue(personnummer("19550707"));
         for (ContractFixture contract : List.of(p1, p2, p3, p6, p7, p8)) {
@@ -391,30 +389,6 @@ class PopulationMeasuresIT extends SecuredFhirIT {
         String path = "/" + group.getIdElement().getValue();
         as(FOLLOW_UP).body(json(group)).when().put(path).then().statusCode(201);
         return path.substring(1);
-    }
-
-    /** Adds a SIP (CarePlan of category SIP) of the patient to the contract's transaction. */
-    private static void sip(ContractFixture contract) {
-        Bundle.BundleEntryComponent patient = contract.transaction().getEntry().stream()
-                .filter(e -> e.getRequest().getUrl().equals(contract.patientId()))
-                .findFirst()
-                .orElseThrow();
-        CarePlan sip = new CarePlan();
-        sip.setId("sip-" + contract.suffix());
-        sip.getMeta().addProfile("https://patientkontrakt.se/fhir/StructureDefinition/pk-annan-plan");
-        sip.setText(narrative("SIP"));
-        sip.setStatus(CarePlan.CarePlanStatus.ACTIVE);
-        sip.setIntent(CarePlan.CarePlanIntent.PLAN);
-        sip.addCategory(
-                new CodeableConcept(new Coding(Vocabulary.TYPE_OF_CARE_PLAN, "SIP", "Samordnad individuell plan")));
-        sip.setTitle("SIP");
-        sip.setSubject(new Reference(patient.getFullUrl()));
-        contract.transaction()
-                .addEntry()
-                .setResource(sip)
-                .getRequest()
-                .setMethod(Bundle.HTTPVerb.PUT)
-                .setUrl("CarePlan/sip-" + contract.suffix());
     }
 
     private static String personnummer(String birthDate) {
