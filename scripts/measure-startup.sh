@@ -15,6 +15,7 @@
 # the definitions stored) and the medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/startup-timing.sh
 
 runs="${1:-3}"
 shift || true
@@ -27,8 +28,7 @@ if [ -z "$jar" ]; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-java -Djarmode=tools -jar "$jar" extract --destination "$work/app" >/dev/null
-app_jar=$(ls "$work"/app/*.jar | head -1)
+app_jar=$(extract_jar "$jar" "$work/app")
 java="${JAVA:-java}"
 if [ "${AOT:-0}" = 1 ]; then
     # A training run that stops once the application context is refreshed, recording the cache.
@@ -42,9 +42,6 @@ if [ "${AOT:-0}" = 1 ]; then
     jvm_options=(-XX:AOTCache="$work/app.aot" "${jvm_options[@]}")
 fi
 
-seconds() { awk -v ms="$1" 'BEGIN {printf "%.1f", ms / 1000}'; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-
 port=18080
 times=()
 ready=()
@@ -55,19 +52,11 @@ for run in $(seq 1 "$runs"); do
     "$java" "${jvm_options[@]}" -jar "$app_jar" \
         --patientkontrakt.data-dir="$data" --server.port="$port" >"$work/run-$run.log" 2>&1 &
     pid=$!
-    until curl -sf -o /dev/null "http://127.0.0.1:$port/fhir/metadata"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "run $run: the server exited; see its log:" >&2
-            tail -20 "$work/run-$run.log" >&2
-            exit 1
-        fi
-        sleep 0.1
-    done
-    end=$(date +%s%N)
-    ms=$(((end - start) / 1000000))
-    until curl -sf -o /dev/null "http://127.0.0.1:$port/actuator/health/readiness"; do sleep 0.1; done
-    ready_ms=$((($(date +%s%N) - start) / 1000000))
-    kb=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+    wait_for_200 "http://127.0.0.1:$port/fhir/metadata" "$pid" "$work/run-$run.log"
+    ms=$(millis_since "$start")
+    wait_for_200 "http://127.0.0.1:$port/actuator/health/readiness" "$pid" "$work/run-$run.log"
+    ready_ms=$(millis_since "$start")
+    kb=$(rss_kb "$pid")
     kill "$pid"
     wait "$pid" 2>/dev/null || true
     times+=("$ms")
