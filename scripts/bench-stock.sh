@@ -123,7 +123,8 @@ path, db, jvm, clients = sys.argv[1:]
 runs = {}
 for line in open(path):
     fields = dict(pair.split("=", 1) for pair in line.split())
-    runs[fields.pop("side")] = {k: float(v) for k, v in fields.items()}
+    side = fields.pop("side")
+    runs[side] = {k: float(v) for k, v in fields.items()}
 titles = {"on": "this service, validation on", "off": "this service, validation off",
           "stock": "stock HAPI JPA 8.8.0 (no validation)"}
 sides = [s for s in ("on", "off", "stock") if s in runs]
