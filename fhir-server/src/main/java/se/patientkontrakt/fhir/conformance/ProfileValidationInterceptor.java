@@ -71,7 +71,7 @@ public class ProfileValidationInterceptor implements StorageInterceptor {
         List<OperationOutcome.OperationOutcomeIssueComponent> issues = new ArrayList<>();
         String type = validator.fhirContext().getResourceType(resource);
         Set<String> profiles = profilesToCheck(resource, type, issues);
-        if (issues.isEmpty() && !profiles.isEmpty()) {
+        if (issues.isEmpty() && !profiles.isEmpty() && !acceptedByCompiledChecker(resource, profiles)) {
             for (ContractValidator.Problem problem : validator.errors(resource, profiles)) {
                 issues.add(OperationOutcomeWriter.issue(IssueType.PROCESSING, problem.message(), elementPath(problem)));
             }
@@ -81,6 +81,15 @@ public class ProfileValidationInterceptor implements StorageInterceptor {
             outcome.setIssue(issues);
             throw new UnprocessableEntityException(validator.fhirContext(), outcome);
         }
+    }
+
+    /**
+     * With the compiled engine, a resource the compiled checker accepts is not given to the HL7
+     * validator; anything it refers is, and the HL7 validator's messages are the answer.
+     */
+    private boolean acceptedByCompiledChecker(IBaseResource resource, Set<String> profiles) {
+        return properties.engine() == ValidationProperties.Engine.COMPILED
+                && validator.compiledVerdict(resource, profiles).accepted();
     }
 
     /** Our profiles the resource declares, or the issue that it declares none of those required. */

@@ -30,7 +30,7 @@ public class ConformanceResources {
     private final List<IBaseResource> definitions;
     private final List<IBaseResource> examples;
 
-    ConformanceResources(FhirContext fhirContext) {
+    public ConformanceResources(FhirContext fhirContext) {
         List<IBaseResource> all = new ArrayList<>(read(fhirContext, "profiles"));
         all.addAll(read(fhirContext, "terminology"));
         this.definitions = List.copyOf(all);

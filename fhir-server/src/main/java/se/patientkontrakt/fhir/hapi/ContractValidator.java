@@ -59,7 +59,10 @@ public class ContractValidator {
     private final ConformanceResources conformance;
     private final CompletableFuture<Prepared> prepared;
 
-    private record Prepared(ValidationSupportChain chain, WorkerContextValidationSupportAdapter workerContext) {}
+    private record Prepared(
+            ValidationSupportChain chain,
+            WorkerContextValidationSupportAdapter workerContext,
+            CompiledProfileChecker checker) {}
 
     /** One problem the validator found: where, and what. */
     public record Problem(String location, String message) {}
@@ -133,7 +136,13 @@ public class ContractValidator {
         chain.invalidateCaches();
         long snapshots = System.currentTimeMillis();
 
-        Prepared prepared = new Prepared(chain, new DefinitionCachingWorkerContext(chain));
+        CompiledProfileChecker checker = new CompiledProfileChecker(
+                fhirContext,
+                chain,
+                conformance.structureDefinitions().stream()
+                        .map(StructureDefinition::getUrl)
+                        .toList());
+        Prepared prepared = new Prepared(chain, new DefinitionCachingWorkerContext(chain), checker);
         for (IBaseResource example : conformance.examples()) {
             if (!(example instanceof Bundle)) {
                 errors(prepared, example, List.of());
@@ -146,6 +155,15 @@ public class ContractValidator {
                 conformance.examples().size(),
                 System.currentTimeMillis() - snapshots);
         return prepared;
+    }
+
+    /**
+     * The compiled checker's verdict on the resource against the given profiles and those it
+     * declares: {@code ACCEPT} (the HL7 validator would find no error), or a referral to
+     * {@link #errors}, whose answer is then the answer.
+     */
+    public CompiledProfileChecker.Verdict compiledVerdict(IBaseResource resource, Collection<String> profiles) {
+        return ready().checker().check(resource, profiles);
     }
 
     private Prepared ready() {
