@@ -614,8 +614,8 @@ public final class CompiledProfileChecker {
         }
 
         private void type(Base value, Node node, String path) {
-            if (node.types.isEmpty() || !node.children.isEmpty()) {
-                return; // a backbone element, or the root
+            if (node.types.isEmpty() || node.types.contains("BackboneElement") || node.types.contains("Element")) {
+                return; // the root, or a backbone element (its class is the model's own)
             }
             String type = value.fhirType();
             for (String allowed : node.types) {

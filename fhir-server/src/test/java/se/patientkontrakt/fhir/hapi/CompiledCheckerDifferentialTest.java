@@ -206,7 +206,7 @@ class CompiledCheckerDifferentialTest {
     }
 
     /** The entries as the server stores them: references to other entries resolved, version and time set. */
-    private static List<DomainResource> asStored(Bundle bundle) {
+    static List<DomainResource> asStored(Bundle bundle) {
         Map<String, String> literals = new HashMap<>();
         for (Bundle.BundleEntryComponent entry : bundle.getEntry()) {
             Resource resource = entry.getResource();
