@@ -37,7 +37,9 @@ import se.patientkontrakt.fhir.server.StorageInterceptor;
  * before commit, when references inside a transaction Bundle point at the ids they were stored
  * under: a refusal stores nothing, and a refused entry fails its whole transaction Bundle.
  * {@code patientkontrakt.validation.benchmark-without-profiles=true} turns it off, to measure what it
- * costs; nothing else.
+ * costs; nothing else. With {@code patientkontrakt.validation.engine=compiled} (the default) the
+ * compiled checker decides first and the HL7 validator only what it refers, so every refusal still
+ * carries the HL7 validator's messages (docs/validation.md).
  */
 @Component
 @Interceptor

@@ -140,6 +140,9 @@ public final class CompiledProfileChecker {
                 if (!definition.structure.getType().equals(domainResource.fhirType())) {
                     return Verdict.refer("profile " + url + " is for " + definition.structure.getType());
                 }
+                if (domainResource.hasImplicitRules()) {
+                    return Verdict.refer("implicitRules: rules the checker does not know");
+                }
                 noDuplicateLabels(domainResource.getMeta());
                 new Walk(domainResource).element(domainResource, definition.root, domainResource.fhirType(), null);
             }
@@ -546,7 +549,11 @@ public final class CompiledProfileChecker {
                 if (value instanceof Narrative && name.equals("div")) {
                     continue; // the narrative check vouches for the div, or refers
                 }
-                if (!values.isEmpty() && (name.equals("contained") || name.equals("modifierExtension"))) {
+                if (name.equals("contained") && !property.getValues().isEmpty()) {
+                    // Even an empty contained resource is written out (HAPI gives it an id).
+                    throw new Refer(path + ".contained: present");
+                }
+                if (!values.isEmpty() && name.equals("modifierExtension")) {
                     throw new Refer(path + "." + name + ": present");
                 }
                 property(

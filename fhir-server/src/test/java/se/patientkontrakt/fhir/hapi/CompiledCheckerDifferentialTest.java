@@ -264,6 +264,25 @@ class CompiledCheckerDifferentialTest {
         static List<Mutant> of(DomainResource original) {
             Mutations mutations = new Mutations(original);
             mutations.walk(original, original.fhirType(), new ArrayList<>());
+            String root = original.fhirType();
+            List<Object[]> none = List.of();
+            mutations.mutate(
+                    "implicit-rules", root, none, r -> ((Resource) r).setImplicitRules("http://example.org/rules"));
+            mutations.mutate("language", root, none, r -> ((Resource) r).setLanguage("sv"));
+            mutations.mutate("language-unknown", root, none, r -> ((Resource) r).setLanguage("xx-no-such"));
+            mutations.mutate(
+                    "contained", root, none, r -> ((DomainResource) r).addContained(new org.hl7.fhir.r4.model.Basic()));
+            mutations.mutate("modifier-extension", root, none, r -> ((DomainResource) r)
+                    .addModifierExtension(new Extension(
+                            "https://patientkontrakt.se/fhir/StructureDefinition/pk-agreement-pending",
+                            new BooleanType(true))));
+            mutations.mutate("narrative-script", root, none, r -> ((DomainResource) r)
+                    .getText()
+                    .setDivAsString(
+                            "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Text</p><script>x()</script></div>"));
+            mutations.mutate("narrative-blank", root, none, r -> ((DomainResource) r)
+                    .getText()
+                    .setDivAsString("<div xmlns=\"http://www.w3.org/1999/xhtml\"><p> </p></div>"));
             return mutations.mutants;
         }
 
