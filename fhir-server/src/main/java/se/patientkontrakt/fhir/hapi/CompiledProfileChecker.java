@@ -131,7 +131,11 @@ public final class CompiledProfileChecker {
         }
         Set<String> urls = new LinkedHashSet<>(profiles);
         domainResource.getMeta().getProfile().forEach(p -> urls.add(p.getValue()));
+        if (domainResource.hasImplicitRules()) {
+            return Verdict.refer("implicitRules: rules the checker does not know");
+        }
         try {
+            noDuplicateLabels(domainResource.getMeta());
             for (String url : urls) {
                 Definition definition = definitions.get(url);
                 if (definition == null || definition.structure.getKind() != StructureDefinitionKind.RESOURCE) {
@@ -140,10 +144,6 @@ public final class CompiledProfileChecker {
                 if (!definition.structure.getType().equals(domainResource.fhirType())) {
                     return Verdict.refer("profile " + url + " is for " + definition.structure.getType());
                 }
-                if (domainResource.hasImplicitRules()) {
-                    return Verdict.refer("implicitRules: rules the checker does not know");
-                }
-                noDuplicateLabels(domainResource.getMeta());
                 new Walk(domainResource).element(domainResource, definition.root, domainResource.fhirType(), null);
             }
             return Verdict.ACCEPT;

@@ -16,12 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import se.patientkontrakt.fhir.bench.SyntheticPopulation.Contract;
 import se.patientkontrakt.fhir.contract.SwedishIdentifiers;
@@ -418,64 +413,18 @@ public final class ReadLatencyCommand {
      * {@code requests} is positive, until that many have been sent.
      */
     private Result measure(Scenario scenario, int seconds, int requests) throws InterruptedException {
-        long started = System.nanoTime();
-        long deadline = started + seconds * 1_000_000_000L;
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         AtomicLong remaining = new AtomicLong(requests > 0 ? requests : Long.MAX_VALUE);
-        AtomicLong errors = new AtomicLong();
-        AtomicReference<String> firstError = new AtomicReference<>();
-        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-        List<Future<long[]>> clients = new ArrayList<>();
-        for (int c = 0; c < concurrency; c++) {
+        TimedClients.Outcome outcome = TimedClients.run(http, concurrency, c -> {
             SplittableRandom random =
                     new SplittableRandom(seed * 31 + c + scenario.name().hashCode());
-            clients.add(pool.submit(() -> {
-                long[] samples = new long[1024];
-                int n = 0;
-                while ((requests > 0 || System.nanoTime() < deadline) && remaining.getAndDecrement() > 0) {
-                    String path = scenario.name();
-                    try {
-                        HttpRequest request = scenario.request().next(this, random);
-                        path = request.method() + " " + request.uri().getRawPath()
-                                + (request.uri().getRawQuery() == null
-                                        ? ""
-                                        : "?" + request.uri().getRawQuery());
-                        long sent = System.nanoTime();
-                        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-                        long took = System.nanoTime() - sent;
-                        if (response.statusCode() / 100 == 2) {
-                            if (n == samples.length) {
-                                samples = Arrays.copyOf(samples, n * 2);
-                            }
-                            samples[n++] = took;
-                        } else {
-                            errors.incrementAndGet();
-                            String body = new String(response.body(), StandardCharsets.UTF_8);
-                            firstError.compareAndSet(
-                                    null,
-                                    "HTTP " + response.statusCode() + " for " + path + ": "
-                                            + body.substring(0, Math.min(body.length(), 400)));
-                        }
-                    } catch (IOException e) {
-                        errors.incrementAndGet();
-                        firstError.compareAndSet(null, e + " for " + path);
-                    }
-                }
-                return Arrays.copyOf(samples, n);
-            }));
-        }
-        List<long[]> all = new ArrayList<>();
-        try {
-            for (Future<long[]> client : clients) {
-                all.add(client.get());
-            }
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdownNow();
-        }
-        double elapsed = (System.nanoTime() - started) / 1e9;
-        long[] merged = all.stream().flatMapToLong(Arrays::stream).sorted().toArray();
-        return new Result(merged.length + errors.get(), errors.get(), elapsed, merged, firstError.get());
+            return () -> (requests > 0 || System.nanoTime() < deadline) && remaining.getAndDecrement() > 0
+                    ? scenario.request().next(this, random)
+                    : null;
+        });
+        long[] nanos = outcome.sortedNanos();
+        return new Result(
+                nanos.length + outcome.errors(), outcome.errors(), outcome.seconds(), nanos, outcome.firstError());
     }
 
     private static <T> T pick(SplittableRandom random, List<T> values) {

@@ -13,16 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
@@ -315,53 +308,11 @@ public final class StockComparisonCommand {
     /** Sends requests 0 to {@code count} − 1 from {@code clients} at once, each client taking the next. */
     private Phase run(String name, int count, int clients, RequestMaker requests) throws InterruptedException {
         AtomicInteger next = new AtomicInteger();
-        AtomicLong errors = new AtomicLong();
-        AtomicReference<String> firstError = new AtomicReference<>();
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        long started = System.nanoTime();
-        List<Future<long[]>> sent = new ArrayList<>();
-        for (int c = 0; c < clients; c++) {
-            sent.add(pool.submit(() -> {
-                long[] samples = new long[count];
-                int n = 0;
-                for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-                    try {
-                        HttpRequest request = requests.make(i);
-                        long sentAt = System.nanoTime();
-                        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                        long took = System.nanoTime() - sentAt;
-                        if (response.statusCode() / 100 == 2) {
-                            samples[n++] = took;
-                        } else {
-                            errors.incrementAndGet();
-                            String body = response.body();
-                            firstError.compareAndSet(
-                                    null,
-                                    "HTTP " + response.statusCode() + " for " + request.method() + " "
-                                            + request.uri().getRawPath() + ": "
-                                            + body.substring(0, Math.min(body.length(), 400)));
-                        }
-                    } catch (IOException e) {
-                        errors.incrementAndGet();
-                        firstError.compareAndSet(null, e.toString());
-                    }
-                }
-                return Arrays.copyOf(samples, n);
-            }));
-        }
-        List<long[]> all = new ArrayList<>();
-        try {
-            for (Future<long[]> client : sent) {
-                all.add(client.get());
-            }
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        } finally {
-            pool.shutdownNow();
-        }
-        double seconds = (System.nanoTime() - started) / 1e9;
-        long[] merged = all.stream().flatMapToLong(Arrays::stream).sorted().toArray();
-        return new Phase(name, merged, errors.get(), seconds, firstError.get());
+        TimedClients.Outcome outcome = TimedClients.run(http, clients, c -> () -> {
+            int i = next.getAndIncrement();
+            return i < count ? requests.make(i) : null;
+        });
+        return new Phase(name, outcome.sortedNanos(), outcome.errors(), outcome.seconds(), outcome.firstError());
     }
 
     private static String encode(String value) {
