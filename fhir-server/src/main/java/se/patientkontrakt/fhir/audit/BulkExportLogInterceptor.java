@@ -4,21 +4,27 @@ import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Interceptor;
 import ca.uhn.fhir.interceptor.api.Pointcut;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.model.DaoMethodOutcome;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.api.server.bulk.BulkExportJobParameters;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
+import org.hl7.fhir.instance.model.api.IIdType;
 import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventAction;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventEntityComponent;
 import org.hl7.fhir.r4.model.AuditEvent.AuditEventOutcome;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.security.AccessControlEnabled;
 import se.patientkontrakt.fhir.server.HookOrder;
@@ -34,15 +40,24 @@ import se.patientkontrakt.fhir.server.RestInterceptor;
  * <p>Written as the access log writes its entries ({@link AccessLogInterceptor}: the token's subject
  * and client, the caller's address), with type DICOM {@code 110106} <em>Export</em> (as a
  * notification's entry, {@link DeliveryLogInterceptor}); its entities: a query ({@code object-role}
- * 24) naming the level, {@code _type}, {@code _since}, {@code _typeFilter} and the request as sent;
+ * 24) naming the level, {@code _type}, {@code _since}, {@code _until}, {@code _typeFilter} and the
+ * request as sent;
  * for a Group export the Group; for a Patient export of named patients each of them (so a patient
  * finds it among the entries about them). An export of every patient (system level,
- * {@code Patient/$export}) names no patient one by one.
+ * {@code Patient/$export}) names no patient one by one. Once the job is queued, its id is added
+ * ({@link #nameTheJob}).
  */
 @Component
 @AccessControlEnabled
 @Interceptor
 class BulkExportLogInterceptor implements RestInterceptor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BulkExportLogInterceptor.class);
+
+    /** The entry written for this request's export, until its job id is known. */
+    private static final String WRITTEN = BulkExportLogInterceptor.class.getName() + ".written";
+
+    private static final String JOB_ID = "_jobId=";
 
     private final DaoRegistry daoRegistry;
 
@@ -81,7 +96,45 @@ class BulkExportLogInterceptor implements RestInterceptor {
                     .setDescription("the target group whose members' data is exported");
         }
         event.addEntity(query(parameters));
-        daoRegistry.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails());
+        DaoMethodOutcome created =
+                daoRegistry.getResourceDao(AuditEvent.class).create(event, new SystemRequestDetails());
+        request.getUserData().put(WRITTEN, created.getId().toUnqualifiedVersionless());
+    }
+
+    /**
+     * The job id is known once HAPI has queued the job, after the entry above is written: the entry
+     * is updated with it (an entity in the role {@code 20} <em>Job</em>, its {@code name} the job id),
+     * so the client, or an auditor, finds the entry by the id of the status URL. The export has started
+     * by now and its entry exists; if the update fails, the entry stays as it was written, without
+     * the id, and the failure is logged.
+     */
+    @Hook(value = Pointcut.SERVER_PROCESSING_COMPLETED_NORMALLY, order = HookOrder.EFFECTS + 10)
+    void nameTheJob(RequestDetails request, ServletRequestDetails servlet) {
+        if (!(request.getUserData().get(WRITTEN) instanceof IIdType written) || servlet.getServletResponse() == null) {
+            return;
+        }
+        String location = servlet.getServletResponse().getHeader("Content-Location");
+        int at = location == null ? -1 : location.indexOf(JOB_ID);
+        if (at < 0) {
+            return;
+        }
+        String jobId = location.substring(at + JOB_ID.length());
+        try {
+            AuditEvent event = daoRegistry.getResourceDao(AuditEvent.class).read(written, new SystemRequestDetails());
+            event.addEntity()
+                    .setWhat(new Reference().setIdentifier(new Identifier().setValue(jobId)))
+                    .setType(new Coding(AccessLogInterceptor.ENTITY_TYPE, "2", "System Object"))
+                    .setRole(new Coding(AccessLogInterceptor.OBJECT_ROLE, "20", "Job"))
+                    .setName(jobId)
+                    .setDescription("the export's job: its status at $export-poll-status?_jobId=" + jobId);
+            daoRegistry.getResourceDao(AuditEvent.class).update(event, new SystemRequestDetails());
+        } catch (RuntimeException e) {
+            LOG.error(
+                    "The export {} started and is logged in {}, but its job id could not be added there",
+                    jobId,
+                    written.getValue(),
+                    e);
+        }
     }
 
     /** What the export holds, as asked: level, types, since, filters, and the request itself. */
@@ -106,6 +159,11 @@ class BulkExportLogInterceptor implements RestInterceptor {
             query.addDetail()
                     .setType("_since")
                     .setValue(new StringType(new InstantType(parameters.getSince()).getValueAsString()));
+        }
+        if (parameters.getUntil() != null) {
+            query.addDetail()
+                    .setType("_until")
+                    .setValue(new StringType(new InstantType(parameters.getUntil()).getValueAsString()));
         }
         for (String filter : parameters.getFilters()) {
             query.addDetail().setType("_typeFilter").setValue(new StringType(filter));

@@ -1,17 +1,152 @@
 package se.patientkontrakt.fhir.bulk;
 
+import ca.uhn.fhir.batch2.api.IJobCoordinator;
+import ca.uhn.fhir.batch2.api.IJobPersistence;
 import ca.uhn.fhir.batch2.jobs.export.BulkDataExportProvider;
+import ca.uhn.fhir.batch2.model.JobInstance;
+import ca.uhn.fhir.batch2.model.StatusEnum;
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.model.BulkExportJobResults;
+import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.RequestTypeEnum;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
+import ca.uhn.fhir.util.JsonUtil;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import org.hl7.fhir.instance.model.api.IPrimitiveType;
+import org.hl7.fhir.r4.model.Binary;
+import org.hl7.fhir.r4.model.IdType;
+import org.hl7.fhir.r4.model.OperationOutcome;
+import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
+import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
+import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import se.patientkontrakt.fhir.server.RestProvider;
 
 /**
  * HAPI's <a href="https://hl7.org/fhir/uv/bulkdata/export.html">Bulk Data export</a> operations on
  * this endpoint: {@code $export} at the system level, on {@code Patient} (all, or one) and on a
- * {@code Group} (a target group's members), and {@code $export-poll-status} to poll, fetch the
- * manifest, or cancel ({@code DELETE}). HAPI's Batch2 job does the work and writes NDJSON files as
- * {@code Binary} resources ({@link BulkExportFiles} serves them). Which types an export may name,
- * whose it is and what its answers carry are {@link BulkExportRules}'; who may export at all is
- * decided in {@code security/}, and each export is logged in {@code audit/}.
+ * {@code Group} (a target group's members), by GET or by POST with a {@code Parameters} body, and
+ * {@code $export-poll-status} to poll, fetch the manifest, or cancel ({@code DELETE}). HAPI's Batch2
+ * job does the work and writes NDJSON files as {@code Binary} resources ({@link BulkExportFiles}
+ * serves them). Which types an export may name, whose it is and what its answers carry are
+ * {@link BulkExportRules}'; who may export at all is decided in {@code security/}, and each export is
+ * logged in {@code audit/}.
+ *
+ * <p>Two answers of the status differ from HAPI's: {@code Retry-After} follows the job (HAPI says
+ * 120 s, for a job that mostly takes a second or two), and a {@code DELETE} of a completed export
+ * deletes its files and the job, so that the status and the files answer {@code 404} afterwards, as
+ * the spec has it (HAPI answered {@code 404} to the DELETE and kept both until they expired).
  */
 @Component
-class BulkExportOperations extends BulkDataExportProvider implements RestProvider {}
+class BulkExportOperations extends BulkDataExportProvider implements RestProvider {
+
+    /** Never wait longer than this between polls: an export that runs long is still worth a look each minute. */
+    static final long LONGEST_RETRY_AFTER = 60;
+
+    private final IJobCoordinator jobs;
+    private final IJobPersistence jobStore;
+    private final DaoRegistry daoRegistry;
+    private final FhirContext fhirContext;
+    private final TransactionTemplate transaction;
+
+    BulkExportOperations(
+            IJobCoordinator jobs,
+            IJobPersistence jobStore,
+            DaoRegistry daoRegistry,
+            FhirContext fhirContext,
+            PlatformTransactionManager transactionManager) {
+        this.jobs = jobs;
+        this.jobStore = jobStore;
+        this.daoRegistry = daoRegistry;
+        this.fhirContext = fhirContext;
+        this.transaction = new TransactionTemplate(transactionManager);
+    }
+
+    /** The job has been found to be this client's export already ({@link BulkExportRules}). */
+    @Override
+    public void exportPollStatus(IPrimitiveType<String> jobId, ServletRequestDetails request) throws IOException {
+        List<String> ids = BulkExportRules.parameterValues(request, "_jobId");
+        JobInstance job = ids.size() == 1 ? jobs.getInstance(ids.get(0)) : null;
+        if (job != null
+                && job.getStatus() == StatusEnum.COMPLETED
+                && request.getRequestType() == RequestTypeEnum.DELETE) {
+            deleteCompleted(job, request.getServletResponse());
+            return;
+        }
+        super.exportPollStatus(jobId, request);
+        HttpServletResponse response = request.getServletResponse();
+        if (job != null
+                && response.getStatus() == Constants.STATUS_HTTP_202_ACCEPTED
+                && request.getRequestType() != RequestTypeEnum.DELETE
+                && !response.isCommitted()) {
+            response.setHeader(
+                    Constants.HEADER_RETRY_AFTER,
+                    Long.toString(retryAfterSeconds(
+                            job.getStartTime(), job.getCreateTime(), job.getProgress(), Instant.now())));
+        }
+    }
+
+    /**
+     * Seconds until the next poll is worth it: the time HAPI's progress says is left, or, with no
+     * progress yet, a quarter of the time the export has taken so far; at least 1, at most
+     * {@link #LONGEST_RETRY_AFTER}. A young export is polled again within a second or two.
+     */
+    static long retryAfterSeconds(Date started, Date created, double progress, Instant now) {
+        Date since = started != null ? started : created;
+        long elapsed = since == null
+                ? 0
+                : Math.max(0, Duration.between(since.toInstant(), now).toSeconds());
+        long estimate = progress > 0 && progress < 1 ? Math.round(elapsed * (1 - progress) / progress) : elapsed / 4;
+        return Math.max(1, Math.min(LONGEST_RETRY_AFTER, estimate));
+    }
+
+    private void deleteFilesAndJob(JobInstance job, BulkExportJobResults results) {
+        transaction.executeWithoutResult(status -> {
+            for (List<String> files : results.getResourceTypeToBinaryIds().values()) {
+                for (String file : files) {
+                    daoRegistry
+                            .getResourceDao(Binary.class)
+                            .delete(new IdType(file).toUnqualifiedVersionless(), new SystemRequestDetails());
+                }
+            }
+            jobStore.deleteInstanceAndChunks(job.getInstanceId());
+        });
+    }
+
+    /** Deletes the files, then the job, in one transaction; answers {@code 202}, as to a cancellation. */
+    private void deleteCompleted(JobInstance job, HttpServletResponse response) throws IOException {
+        BulkExportJobResults results = job.getReport() == null
+                ? new BulkExportJobResults()
+                : JsonUtil.deserialize(job.getReport(), BulkExportJobResults.class);
+        // HAPI's maintenance pass purges a completed job's work chunks too: where the two meet, the
+        // database rolls one back, and this delete is tried again.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                deleteFilesAndJob(job, results);
+                break;
+            } catch (ConcurrencyFailureException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+        OperationOutcome outcome = new OperationOutcome();
+        outcome.addIssue()
+                .setSeverity(IssueSeverity.INFORMATION)
+                .setCode(IssueType.INFORMATIONAL)
+                .setDiagnostics("The export '" + job.getInstanceId() + "' and its files are deleted");
+        response.setStatus(Constants.STATUS_HTTP_202_ACCEPTED);
+        response.setContentType(Constants.CT_FHIR_JSON_NEW);
+        fhirContext.newJsonParser().encodeResourceToWriter(outcome, response.getWriter());
+        response.getWriter().close();
+    }
+}

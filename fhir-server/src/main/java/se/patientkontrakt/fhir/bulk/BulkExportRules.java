@@ -52,12 +52,15 @@ import se.patientkontrakt.fhir.server.ServedResourceTypes;
  *       patients' data, the directory and the target groups the token reads (HAPI would take every
  *       type it stores); {@code _outputFormat} is NDJSON; {@code _mdm} is refused; and the export is
  *       stamped with its client ({@link ExportOwner}), which HAPI writes on every file.
+ *   <li>{@code SERVER_INCOMING_REQUEST_POST_PROCESSED}: {@code patient} in a kick-off's query is
+ *       refused, naming where it goes.
  *   <li>{@code SERVER_INCOMING_REQUEST_PRE_HANDLED}, on {@code $export-poll-status}: an export of
  *       another client, a job that is no export, and an id no job has all answer {@code 404} alike;
  *       a cancelled export answers {@code 404} (the spec's answer after a DELETE, where HAPI would
  *       still say it is in progress); a complete one carries {@code Expires}, when HAPI deletes its
- *       files. And a Bulk Data request inside a batch or transaction is refused: its answer is
- *       headers, which a Bundle entry cannot carry.
+ *       files. On {@code $export}: {@code Prefer: respond-async}, and {@code patient} only in a POST's
+ *       body on {@code Patient/$export}. And a Bulk Data request inside a batch or transaction is
+ *       refused: its answer is headers, which a Bundle entry cannot carry.
  * </ul>
  *
  * @see <a href="https://hl7.org/fhir/uv/bulkdata/export.html">Bulk Data Access: export</a>
@@ -171,6 +174,43 @@ class BulkExportRules implements RestInterceptor {
             checkPoll(request);
         } else if (EXPORT.equals(request.getOperation())) {
             requireAsync(request);
+            checkPatient(request);
+        }
+    }
+
+    /**
+     * {@code patient} in a kick-off's query: refused here, before HAPI reads the operation's
+     * parameters (which comes before {@code SERVER_INCOMING_REQUEST_PRE_HANDLED}, and answered
+     * {@code 405} for it on {@code Patient/$export}).
+     */
+    @Hook(value = Pointcut.SERVER_INCOMING_REQUEST_POST_PROCESSED, order = HookOrder.CONTENT + 15)
+    void refusePatientInAQuery(RequestDetails request) {
+        if (EXPORT.equals(request.getOperation())) {
+            checkPatient(request);
+        }
+    }
+
+    /**
+     * {@code patient} names patients of a {@code Patient/$export}, as references in a POST kick-off's
+     * {@code Parameters} body: HAPI reads it nowhere else.
+     */
+    private static void checkPatient(RequestDetails request) {
+        boolean named = request.getParameters().containsKey("patient")
+                || (request.getResource() instanceof Parameters body && body.getParameter("patient") != null);
+        if (!named) {
+            return;
+        }
+        if (!"Patient".equals(request.getResourceName()) || request.getId() != null) {
+            throw invalid(
+                    "patient",
+                    "patient is a parameter of Patient/" + EXPORT + " only (" + request.getRequestPath() + " names"
+                            + " its patients by its level)");
+        }
+        if (request.getParameters().containsKey("patient")) {
+            throw invalid(
+                    "patient",
+                    "patient is sent in the Parameters body of a POST kick-off, one valueReference"
+                            + " (Patient/<id>) each, not in the query");
         }
     }
 

@@ -15,6 +15,9 @@ import org.hl7.fhir.r4.model.AuditEvent;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.InstantType;
+import org.hl7.fhir.r4.model.Parameters;
+import org.hl7.fhir.r4.model.Reference;
+import org.hl7.fhir.r4.model.StringType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -195,8 +198,197 @@ class BulkExportIT extends SecuredFhirIT {
         assertThat(diagnostics(response)).contains(type);
     }
 
+    @Test
+    void aPostKickOffWithParametersIsTheSameExportAndLoggedAlike() throws Exception {
+        Instant since = afterAMoment();
+        ContractFixture contract = storedContract();
+        Parameters body = new Parameters();
+        body.addParameter("_type", new StringType("Patient,CarePlan"));
+        body.addParameter("_since", new InstantType(java.util.Date.from(since)));
+        body.addParameter("_typeFilter", new StringType("CarePlan?status=active"));
+
+        String poll = postKickOff(WAREHOUSE, "/$export", body);
+
+        Map<String, List<IBaseResource>> files = download(WAREHOUSE, exportAndWaitFor(WAREHOUSE, poll));
+        assertThat(files).containsOnlyKeys("Patient", "CarePlan");
+        assertThat(ids(files.get("CarePlan"))).contains(contract.contractId());
+        AuditEvent event = auditEventOf(WAREHOUSE, poll);
+        assertThat(query(event).getDetail())
+                .extracting(d -> d.getType() + "=" + d.getValue().primitiveValue())
+                .containsExactly(
+                        "level=system",
+                        "_type=CarePlan,Patient",
+                        "_since=" + new InstantType(java.util.Date.from(since)).getValueAsString(),
+                        "_typeFilter=CarePlan?status=active");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"patient", "care user", "care giver's system"})
+    void noOtherTokenExportsByPostEither(String who) {
+        ContractFixture contract = storedContract();
+        String token =
+                switch (who) {
+                    case "patient" -> TestTokens.patient(contract.patientId(), "patient/*.read");
+                    case "care user" -> TestTokens.practitioner("user/*.read");
+                    default -> EHR;
+                };
+        Parameters body = new Parameters();
+        body.addParameter("_type", new StringType("Patient"));
+
+        for (String path : List.of("/$export", "/Patient/$export", "/" + contract.patientId() + "/$export")) {
+            Response response = as(token)
+                    .header("Prefer", "respond-async")
+                    .body(json(body))
+                    .when()
+                    .post(path);
+
+            response.then().statusCode(403);
+            assertThat(diagnostics(response)).contains("region-wide clients");
+        }
+    }
+
+    @Test
+    void aPostKickOffIsCheckedAsAGetOne() {
+        Parameters body = new Parameters();
+        body.addParameter("_type", new StringType("Patient,Observation"));
+
+        Response response = as(WAREHOUSE)
+                .header("Prefer", "respond-async")
+                .body(json(body))
+                .when()
+                .post("/$export");
+
+        response.then().statusCode(400);
+        assertThat(outcome(response).getIssueFirstRep().getLocation().get(0).getValue())
+                .isEqualTo("http._type");
+    }
+
+    @Test
+    void untilLeavesOutWhatChangedAfterIt() throws Exception {
+        Instant since = afterAMoment();
+        ContractFixture inside = storedContract();
+        Instant until = afterAMoment();
+        ContractFixture after = storedContract();
+
+        String poll =
+                kickOff(WAREHOUSE, "/$export?_type=Patient&_since=" + instant(since) + "&_until=" + instant(until));
+
+        assertThat(ids(download(WAREHOUSE, exportAndWaitFor(WAREHOUSE, poll)).get("Patient")))
+                .contains(inside.patientId())
+                .doesNotContain(after.patientId());
+        assertThat(query(auditEventOf(WAREHOUSE, poll)).getDetail())
+                .extracting(d -> d.getType() + "=" + d.getValue().primitiveValue())
+                .contains("_until=" + new InstantType(java.util.Date.from(until)).getValueAsString());
+    }
+
+    @Test
+    void patientNamesThePatientsOfAPatientExport() throws Exception {
+        ContractFixture first = storedContract();
+        ContractFixture second = storedContract();
+        ContractFixture other = storedContract();
+
+        Parameters body = new Parameters();
+        body.addParameter("_type", new StringType("Patient,CarePlan"));
+        body.addParameter().setName("patient").setValue(new Reference(first.patientId()));
+        body.addParameter().setName("patient").setValue(new Reference(second.patientId()));
+
+        String poll = postKickOff(WAREHOUSE, "/Patient/$export", body);
+
+        Map<String, List<IBaseResource>> files = download(WAREHOUSE, exportAndWaitFor(WAREHOUSE, poll));
+        List<String> exported = new ArrayList<>(ids(files.get("Patient")));
+        exported.addAll(ids(files.get("CarePlan")));
+        assertThat(exported)
+                .containsExactlyInAnyOrder(
+                        first.patientId(), second.patientId(), first.contractId(), second.contractId())
+                .doesNotContain(other.patientId());
+        AuditEvent event = auditEventOf(WAREHOUSE, poll);
+        assertThat(event.getEntity())
+                .filteredOn(e -> "1".equals(e.getRole().getCode()))
+                .extracting(e -> e.getWhat().getReference())
+                .containsExactlyInAnyOrder(first.patientId(), second.patientId());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/Patient/$export", "/$export"})
+    void patientInTheQueryIsRefusedByName(String path) {
+        ContractFixture contract = storedContract();
+
+        Response response = as(WAREHOUSE)
+                .header("Prefer", "respond-async")
+                .when()
+                .get(path + "?_type=Patient&patient=" + contract.patientId());
+
+        response.then().statusCode(400);
+        assertThat(outcome(response).getIssueFirstRep().getLocation().get(0).getValue())
+                .isEqualTo("http.patient");
+    }
+
+    @Test
+    void aPatientThatIsNotThereIsRefusedByName() {
+        Parameters body = new Parameters();
+        body.addParameter("_type", new StringType("Patient"));
+        body.addParameter().setName("patient").setValue(new Reference("Patient/no-such-patient"));
+
+        Response response = as(WAREHOUSE)
+                .header("Prefer", "respond-async")
+                .body(json(body))
+                .when()
+                .post("/Patient/$export");
+
+        assertThat(response.statusCode()).as(response.asString()).isBetween(400, 499);
+        assertThat(diagnostics(response)).contains("no-such-patient");
+    }
+
+    @Test
+    void aYoungExportIsPolledAgainSoon() {
+        String poll = kickOff(WAREHOUSE, "/$export?_type=Patient,CarePlan,CareTeam,Goal");
+
+        Response status = RestAssured.given().auth().oauth2(WAREHOUSE).when().get(poll);
+
+        status.then().statusCode(202);
+        assertThat(Integer.parseInt(status.header("Retry-After"))).isBetween(1, 5);
+    }
+
+    @Test
+    void aDeleteOfACompletedExportDeletesItsFiles() throws Exception {
+        Instant since = afterAMoment();
+        storedContract();
+        String poll = kickOff(WAREHOUSE, "/$export?_type=Patient,CarePlan&_since=" + instant(since));
+        Response manifest = exportAndWaitFor(WAREHOUSE, poll);
+        List<String> files = manifest.jsonPath().getList("output.url");
+        assertThat(files).isNotEmpty();
+
+        Response deleted = RestAssured.given().auth().oauth2(WAREHOUSE).when().delete(poll);
+
+        assertThat(deleted.statusCode()).as(deleted.asString()).isEqualTo(202);
+        assertThat(RestAssured.given().auth().oauth2(WAREHOUSE).when().get(poll).statusCode())
+                .isEqualTo(404);
+        for (String file : files) {
+            assertThat(RestAssured.given()
+                            .auth()
+                            .oauth2(WAREHOUSE)
+                            .when()
+                            .get(file)
+                            .statusCode())
+                    .as(file)
+                    .isEqualTo(404);
+        }
+        assertThat(RestAssured.given()
+                        .auth()
+                        .oauth2(WAREHOUSE)
+                        .when()
+                        .delete(poll)
+                        .statusCode())
+                .isEqualTo(404);
+        auditEventOf(WAREHOUSE, poll);
+    }
+
     private Response exportAndWait(String token, String kickOff) throws InterruptedException {
-        Response manifest = await(token, kickOff(token, kickOff));
+        return exportAndWaitFor(token, kickOff(token, kickOff));
+    }
+
+    private Response exportAndWaitFor(String token, String poll) throws InterruptedException {
+        Response manifest = await(token, poll);
         assertThat(manifest.statusCode()).as(manifest.asString()).isEqualTo(200);
         return manifest;
     }
@@ -209,6 +401,16 @@ class BulkExportIT extends SecuredFhirIT {
         return poll;
     }
 
+    private String postKickOff(String token, String path, Parameters body) {
+        Response response = as(token)
+                .header("Prefer", "respond-async")
+                .body(json(body))
+                .when()
+                .post(path);
+        response.then().statusCode(202);
+        return response.header("Content-Location");
+    }
+
     /** Polls until the answer is no longer 202 (in progress), with a short sleep. */
     private static Response await(String token, String poll) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 60_000;
@@ -218,7 +420,7 @@ class BulkExportIT extends SecuredFhirIT {
                 return response;
             }
             assertThat(response.header("X-Progress")).isNotBlank();
-            assertThat(response.header("Retry-After")).isNotBlank();
+            assertThat(Integer.parseInt(response.header("Retry-After"))).isBetween(1, 60);
             Thread.sleep(250);
         }
         return fail("the export did not complete within a minute: " + poll);
@@ -245,6 +447,21 @@ class BulkExportIT extends SecuredFhirIT {
             }
         }
         return files;
+    }
+
+    /** The export's one AuditEvent, found by the job id of its status URL. */
+    private AuditEvent auditEventOf(String token, String poll) {
+        String jobId = poll.substring(poll.indexOf("_jobId=") + "_jobId=".length());
+        Bundle log = search(token, "/AuditEvent?entity-name=" + jobId);
+        assertThat(log.getEntry()).hasSize(1);
+        return (AuditEvent) log.getEntryFirstRep().getResource();
+    }
+
+    private static AuditEvent.AuditEventEntityComponent query(AuditEvent event) {
+        return event.getEntity().stream()
+                .filter(e -> "24".equals(e.getRole().getCode()))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static List<String> ids(List<IBaseResource> resources) {
