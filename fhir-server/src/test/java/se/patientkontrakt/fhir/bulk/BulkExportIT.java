@@ -122,12 +122,7 @@ class BulkExportIT extends SecuredFhirIT {
     @ValueSource(strings = {"patient", "care user", "care giver's system"})
     void noOtherTokenExports(String who) {
         ContractFixture contract = storedContract();
-        String token =
-                switch (who) {
-                    case "patient" -> TestTokens.patient(contract.patientId(), "patient/*.read");
-                    case "care user" -> TestTokens.practitioner("user/*.read");
-                    default -> EHR;
-                };
+        String token = notAnExporter(who, contract);
 
         for (String path : List.of("/$export", "/Patient/$export", "/" + contract.patientId() + "/$export")) {
             Response response =
@@ -226,12 +221,7 @@ class BulkExportIT extends SecuredFhirIT {
     @ValueSource(strings = {"patient", "care user", "care giver's system"})
     void noOtherTokenExportsByPostEither(String who) {
         ContractFixture contract = storedContract();
-        String token =
-                switch (who) {
-                    case "patient" -> TestTokens.patient(contract.patientId(), "patient/*.read");
-                    case "care user" -> TestTokens.practitioner("user/*.read");
-                    default -> EHR;
-                };
+        String token = notAnExporter(who, contract);
         Parameters body = new Parameters();
         body.addParameter("_type", new StringType("Patient"));
 
@@ -476,6 +466,15 @@ class BulkExportIT extends SecuredFhirIT {
         Instant now = Instant.now();
         Thread.sleep(1100);
         return now;
+    }
+
+    /** A token that may read the contract but is not a region-wide client's: it never exports. */
+    private static String notAnExporter(String who, ContractFixture contract) {
+        return switch (who) {
+            case "patient" -> TestTokens.patient(contract.patientId(), "patient/*.read");
+            case "care user" -> TestTokens.practitioner("user/*.read");
+            default -> EHR;
+        };
     }
 
     private static String instant(Instant instant) {
