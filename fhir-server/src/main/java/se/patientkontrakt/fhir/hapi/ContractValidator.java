@@ -8,8 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -44,8 +46,9 @@ import se.patientkontrakt.fhir.contract.Vocabulary;
  * generated once) and terminology, and in-memory code validation. No database or network lookup
  * happens during a write, which keeps validation cheap.
  *
- * <p>Preparing the chain (snapshots, and one validation of every example so that the validator
- * has built its working context) takes seconds of CPU. It runs once the web server is up, before
+ * <p>Preparing the chain (our profiles' snapshots, generated when the jar was built by {@link
+ * BuildSnapshots}, and one validation of every example so that the validator has built its working
+ * context) takes seconds of CPU. It runs once the web server is up, before
  * the readiness probe reports the node ready (a parallel thread only competed for the same two
  * cores and delayed everything). A write that arrives earlier waits for it: nothing is ever
  * stored unvalidated.
@@ -109,30 +112,17 @@ public class ContractValidator {
 
     private Prepared prepare(ConformanceResources conformance) {
         long started = System.currentTimeMillis();
-        PrePopulatedValidationSupport ours = new PrePopulatedValidationSupport(fhirContext);
-        conformance.codeSystems().forEach(ours::addCodeSystem);
-        conformance.valueSets().forEach(ours::addValueSet);
-        conformance.structureDefinitions().forEach(ours::addStructureDefinition);
-        ValidationSupportChain chain = new ValidationSupportChain(
-                fhirContext.getValidationSupport(),
-                ours,
-                new CommonCodeSystemsTerminologyService(fhirContext),
-                new InMemoryTerminologyServerValidationSupport(fhirContext),
-                new SnapshotGeneratingValidationSupport(fhirContext));
-
-        // Differentials in, snapshots out, once.
-        for (StructureDefinition differential : conformance.structureDefinitions()) {
-            StructureDefinition withSnapshot = (StructureDefinition) chain.generateSnapshot(
-                    new ValidationSupportContext(chain),
-                    differential.copy(),
-                    differential.getUrl(),
-                    Vocabulary.CANONICAL_BASE,
-                    differential.getName());
-            if (withSnapshot == null || !withSnapshot.hasSnapshot()) {
-                throw new IllegalStateException("No snapshot could be generated for " + differential.getUrl());
-            }
-            ours.addStructureDefinition(withSnapshot);
-        }
+        List<StructureDefinition> differentials = conformance.structureDefinitions();
+        Map<String, StructureDefinition> built = BuildSnapshots.read(fhirContext, differentials);
+        PrePopulatedValidationSupport ours = ours(fhirContext, conformance);
+        ValidationSupportChain chain = chain(fhirContext, ours);
+        // Snapshots as the build generated them; here only for a profile it did not, or whose
+        // differential changed since.
+        List<StructureDefinition> missing = differentials.stream()
+                .filter(d -> !built.containsKey(d.getUrl()))
+                .toList();
+        built.values().forEach(ours::addStructureDefinition);
+        withSnapshots(chain, ours, missing);
         chain.invalidateCaches();
         long snapshots = System.currentTimeMillis();
 
@@ -151,14 +141,63 @@ public class ContractValidator {
             }
         }
         log.info(
-                "Patient-contract validator ready: {} snapshots in {} ms, compiled in {} ms, warmed up on {} examples"
-                        + " in {} ms",
-                conformance.structureDefinitions().size(),
+                "Patient-contract validator ready: {} snapshots ({} from the build, {} generated) in {} ms, compiled"
+                        + " in {} ms, warmed up on {} examples in {} ms",
+                differentials.size(),
+                built.size(),
+                missing.size(),
                 snapshots - started,
                 compiled - snapshots,
                 conformance.examples().size(),
                 System.currentTimeMillis() - compiled);
         return prepared;
+    }
+
+    /**
+     * Each profile with its snapshot, generated from its differential on the validator's chain, by
+     * URL: what {@link BuildSnapshots} writes when the jar is built.
+     */
+    static Map<String, StructureDefinition> generateSnapshots(
+            FhirContext fhirContext, ConformanceResources conformance) {
+        PrePopulatedValidationSupport ours = ours(fhirContext, conformance);
+        return withSnapshots(chain(fhirContext, ours), ours, conformance.structureDefinitions());
+    }
+
+    private static PrePopulatedValidationSupport ours(FhirContext fhirContext, ConformanceResources conformance) {
+        PrePopulatedValidationSupport ours = new PrePopulatedValidationSupport(fhirContext);
+        conformance.codeSystems().forEach(ours::addCodeSystem);
+        conformance.valueSets().forEach(ours::addValueSet);
+        conformance.structureDefinitions().forEach(ours::addStructureDefinition);
+        return ours;
+    }
+
+    private static ValidationSupportChain chain(FhirContext fhirContext, PrePopulatedValidationSupport ours) {
+        return new ValidationSupportChain(
+                fhirContext.getValidationSupport(),
+                ours,
+                new CommonCodeSystemsTerminologyService(fhirContext),
+                new InMemoryTerminologyServerValidationSupport(fhirContext),
+                new SnapshotGeneratingValidationSupport(fhirContext));
+    }
+
+    /** Differentials in, snapshots out, each put in place of its differential. */
+    private static Map<String, StructureDefinition> withSnapshots(
+            ValidationSupportChain chain, PrePopulatedValidationSupport ours, List<StructureDefinition> differentials) {
+        Map<String, StructureDefinition> generated = new LinkedHashMap<>();
+        for (StructureDefinition differential : differentials) {
+            StructureDefinition withSnapshot = (StructureDefinition) chain.generateSnapshot(
+                    new ValidationSupportContext(chain),
+                    differential.copy(),
+                    differential.getUrl(),
+                    Vocabulary.CANONICAL_BASE,
+                    differential.getName());
+            if (withSnapshot == null || !withSnapshot.hasSnapshot()) {
+                throw new IllegalStateException("No snapshot could be generated for " + differential.getUrl());
+            }
+            ours.addStructureDefinition(withSnapshot);
+            generated.put(differential.getUrl(), withSnapshot);
+        }
+        return generated;
     }
 
     /**
