@@ -1,6 +1,8 @@
 package se.patientkontrakt.fhir.hapi;
 
 import ca.uhn.fhir.context.FhirContext;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -17,6 +19,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.r4.model.StructureDefinition;
+import org.slf4j.LoggerFactory;
 import se.patientkontrakt.fhir.contract.ConformanceResources;
 
 /**
@@ -45,6 +48,7 @@ public final class BuildSnapshots {
             throw new IllegalArgumentException("usage: BuildSnapshots <output folder>");
         }
         Path folder = Path.of(args[0]);
+        quietLogging();
         long started = System.currentTimeMillis();
         FhirContext fhirContext = FhirContext.forR4();
         ConformanceResources conformance = new ConformanceResources(fhirContext);
@@ -69,6 +73,13 @@ public final class BuildSnapshots {
         System.out.printf(
                 "Snapshots of %d profiles written to %s in %d ms%n",
                 differentials.size(), folder, System.currentTimeMillis() - started);
+    }
+
+    /** HAPI logs every snapshot it generates: in a build's output only warnings and errors. */
+    private static void quietLogging() {
+        if (LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) instanceof Logger root) {
+            root.setLevel(Level.WARN);
+        }
     }
 
     /**
