@@ -173,6 +173,27 @@ class BulkExportIT extends SecuredFhirIT {
                 .isEqualTo(404);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"patient", "care user", "care giver's system"})
+    void noOtherTokenFindsTheExportsLogEntryByItsJobId(String who) throws Exception {
+        ContractFixture contract = storedContract();
+        Instant since = afterAMoment();
+        storedContract();
+        String poll = kickOff(WAREHOUSE, "/$export?_type=Patient&_since=" + instant(since));
+        exportAndWaitFor(WAREHOUSE, poll);
+        String jobId = poll.substring(poll.indexOf("_jobId=") + "_jobId=".length());
+        auditEventOf(WAREHOUSE, poll); // the owner finds it
+
+        Response theirs = as(notAnExporter(who, contract)).when().get("/AuditEvent?entity-name=" + jobId);
+
+        assertThat(theirs.statusCode()).as(theirs.asString()).isIn(200, 403);
+        if (theirs.statusCode() == 200) {
+            Bundle found = parse(theirs, Bundle.class);
+            assertThat(found.getEntry()).isEmpty();
+            assertThat(found.hasTotal() ? found.getTotal() : 0).isZero();
+        }
+    }
+
     @Test
     void aKickOffWithoutPreferRespondAsyncIsRefused() {
         Response response = as(WAREHOUSE).when().get("/$export?_type=Patient");

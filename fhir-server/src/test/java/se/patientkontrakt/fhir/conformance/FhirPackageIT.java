@@ -42,12 +42,26 @@ class FhirPackageIT {
     }
 
     @Test
-    void packageDescribesItselfAndHoldsEveryDefinition() throws IOException {
+    void packageDescribesItselfAndHoldsEveryDefinitionWithItsSnapshot() throws IOException {
         NpmPackage npm = buildPackage();
 
         assertThat(npm.name()).isEqualTo("patientkontrakt.fhir");
         assertThat(npm.fhirVersion()).isEqualTo("4.0.1");
         assertThat(npm.listResources("StructureDefinition")).contains("StructureDefinition-pk-patientkontrakt.json");
+        try (Stream<Path> profiles = Files.list(Path.of("..", "profiles"))) {
+            assertThat(npm.listResources("StructureDefinition"))
+                    .containsExactlyInAnyOrderElementsOf(
+                            profiles.map(p -> p.getFileName().toString())
+                                    .filter(name -> name.startsWith("StructureDefinition-"))
+                                    .toList());
+        }
+        for (String file : npm.listResources("StructureDefinition")) {
+            StructureDefinition profile = (StructureDefinition) parse(npm.loadResource(file));
+            assertThat(profile.hasSnapshot()).as(file + " carries its snapshot").isTrue();
+            assertThat(profile.hasDifferential())
+                    .as(file + " carries its differential")
+                    .isTrue();
+        }
         assertThat(npm.listResources("CodeSystem", "ValueSet", "NamingSystem")).hasSizeGreaterThanOrEqualTo(19);
         assertThat(npm.listResourcesInFolder("example", java.util.Set.of("CarePlan")))
                 .contains("CarePlan-goran-karlsson-patientkontrakt.json");
