@@ -55,6 +55,7 @@ class ConformanceInstaller {
     private final IFhirSystemDao<Bundle, ?> systemDao;
     private final ISearchParamRegistry searchParamRegistry;
     private final DemoProperties demo;
+    private final ValidationProperties validation;
 
     ConformanceInstaller(
             FhirContext fhirContext,
@@ -63,7 +64,8 @@ class ConformanceInstaller {
             DaoRegistry daoRegistry,
             IFhirSystemDao<Bundle, ?> systemDao,
             ISearchParamRegistry searchParamRegistry,
-            DemoProperties demo) {
+            DemoProperties demo,
+            ValidationProperties validation) {
         this.fhirContext = fhirContext;
         this.conformance = conformance;
         this.validator = validator;
@@ -71,11 +73,14 @@ class ConformanceInstaller {
         this.systemDao = systemDao;
         this.searchParamRegistry = searchParamRegistry;
         this.demo = demo;
+        this.validation = validation;
     }
 
     @EventListener(ApplicationStartedEvent.class)
     void install() {
-        validator.prepare();
+        // With the compiled engine the HL7 validator decides only referrals and $validate: the
+        // first of them builds its working context, not the start.
+        validator.prepare(validation.engine() == ValidationProperties.Engine.HL7);
         long started = System.currentTimeMillis();
         int written = 0;
         boolean searchParametersChanged = false;

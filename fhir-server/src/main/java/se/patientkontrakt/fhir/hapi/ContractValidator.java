@@ -47,11 +47,16 @@ import se.patientkontrakt.fhir.contract.Vocabulary;
  * happens during a write, which keeps validation cheap.
  *
  * <p>Preparing the chain (our profiles' snapshots, generated when the jar was built by {@link
- * BuildSnapshots}, and one validation of every example so that the validator has built its working
- * context) takes seconds of CPU. It runs once the web server is up, before
- * the readiness probe reports the node ready (a parallel thread only competed for the same two
- * cores and delayed everything). A write that arrives earlier waits for it: nothing is ever
- * stored unvalidated.
+ * BuildSnapshots}, and one check of every example so that the compiled checker has compiled the
+ * types it meets) runs once the web server is up, before the readiness probe reports the node
+ * ready (a parallel thread only competed for the same two cores and delayed everything). A write
+ * that arrives earlier waits for it: nothing is ever stored unvalidated.
+ *
+ * <p>The HL7 validator's working context (an R5 copy of every definition it looks up, about 40
+ * MB, and 3 s of CPU to build) is warmed up at start only when it decides every write ({@code
+ * patientkontrakt.validation.engine=hl7}). With the compiled engine it decides only what the
+ * checker refers and {@code $validate}, so the first such request builds it instead, and a node
+ * that never sees an invalid write never holds it.
  */
 @Component
 public class ContractValidator {
@@ -98,19 +103,20 @@ public class ContractValidator {
     }
 
     /**
-     * Builds the chain and warms the validator up; called once at start-up, after the web server
-     * has started and before the application reports itself ready.
+     * Builds the chain and warms the compiled checker up, and the HL7 validator too if asked (when
+     * it decides every write); called once at start-up, after the web server has started and
+     * before the application reports itself ready.
      */
-    public void prepare() {
+    public void prepare(boolean warmUpHl7Validator) {
         try {
-            prepared.complete(prepare(conformance));
+            prepared.complete(prepare(conformance, warmUpHl7Validator));
         } catch (RuntimeException | Error e) {
             prepared.completeExceptionally(e);
             throw e;
         }
     }
 
-    private Prepared prepare(ConformanceResources conformance) {
+    private Prepared prepare(ConformanceResources conformance, boolean warmUpHl7Validator) {
         long started = System.currentTimeMillis();
         List<StructureDefinition> differentials = conformance.structureDefinitions();
         Map<String, StructureDefinition> built = BuildSnapshots.read(fhirContext, differentials);
@@ -136,18 +142,21 @@ public class ContractValidator {
         Prepared prepared = new Prepared(chain, new DefinitionCachingWorkerContext(chain), checker);
         for (IBaseResource example : conformance.examples()) {
             if (!(example instanceof Bundle)) {
-                errors(prepared, example, List.of());
+                if (warmUpHl7Validator) {
+                    errors(prepared, example, List.of());
+                }
                 checker.check(example, List.of()); // compiles the FHIR types it meets, and warms it up
             }
         }
         log.info(
                 "Patient-contract validator ready: {} snapshots ({} from the build, {} generated) in {} ms, compiled"
-                        + " in {} ms, warmed up on {} examples in {} ms",
+                        + " in {} ms, warmed up ({}) on {} examples in {} ms",
                 differentials.size(),
                 built.size(),
                 missing.size(),
                 snapshots - started,
                 compiled - snapshots,
+                warmUpHl7Validator ? "compiled checker and HL7 validator" : "compiled checker",
                 conformance.examples().size(),
                 System.currentTimeMillis() - compiled);
         return prepared;

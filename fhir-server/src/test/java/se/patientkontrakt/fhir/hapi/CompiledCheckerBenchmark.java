@@ -31,7 +31,7 @@ class CompiledCheckerBenchmark {
     void compiledCheckerAgainstTheHl7Validator() {
         ConformanceResources conformance = new ConformanceResources(FHIR);
         ContractValidator validator = new ContractValidator(FHIR, conformance);
-        validator.prepare();
+        validator.prepare(true);
         Bundle goran = conformance.exampleTransactions().stream()
                 .filter(b -> b.getEntry().stream()
                         .anyMatch(e ->

@@ -69,7 +69,7 @@ class CompiledCheckerDifferentialTest {
     static void prepare() {
         ConformanceResources conformance = new ConformanceResources(FHIR);
         validator = new ContractValidator(FHIR, conformance);
-        validator.prepare();
+        validator.prepare(true);
         valid = new ArrayList<>();
         for (IBaseResource example : conformance.examples()) {
             if (example instanceof Bundle bundle) {
