@@ -879,7 +879,7 @@ public final class CompiledProfileChecker {
             }
         }
         String type = value.fhirType();
-        if ((type.equals("uri") || type.equals("url") || type.equals("canonical")) && text.matches(".*\\s.*")) {
+        if ((type.equals("uri") || type.equals("url") || type.equals("canonical")) && hasWhitespace(text)) {
             throw new Refer(path + ": whitespace in a uri");
         }
         if (!text.equals(text.strip()) && !type.equals("string") && !type.equals("markdown")) {
@@ -888,6 +888,19 @@ public final class CompiledProfileChecker {
         if (!primitiveFormat(type).matcher(text).matches()) {
             throw new Refer(path + ": not a valid " + type);
         }
+    }
+
+    /** Whether the text holds a character of the regular expression class {@code \s}, without compiling one. */
+    private static boolean hasWhitespace(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            switch (text.charAt(i)) {
+                case ' ', '\t', '\n', '\013', '\f', '\r' -> {
+                    return true;
+                }
+                default -> {}
+            }
+        }
+        return false;
     }
 
     private static void nativeChecks(Base value, Node node, String path) {
