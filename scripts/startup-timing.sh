@@ -5,8 +5,10 @@
 # pass); rss_kb reads a process's resident memory (VmRSS); millis_since, seconds and median do
 # the arithmetic.
 
-# extract_jar JAR DIRECTORY: extracts JAR into DIRECTORY and prints the jar to run.
+# extract_jar JAR DIRECTORY: extracts JAR into DIRECTORY (emptied first: a rerun with the same
+# OUT extracts the jar as built now) and prints the jar to run.
 extract_jar() {
+    rm -rf "$2"
     java -Djarmode=tools -jar "$1" extract --destination "$2" >/dev/null
     ls "$2"/*.jar | head -1
 }
