@@ -60,6 +60,8 @@ import se.patientkontrakt.fhir.security.AccessToken;
  * ({@code pk-malgrupp-typ}) when the region holds one group of that kind; the SÄBO measure takes
  * the group of kind {@code sabo} by default. A group that is not stored, or holds no {@code
  * pk-population-loaded}, was never loaded: 422 with an OperationOutcome saying so, never a report of 0.
+ * A group the region has retired ({@code Group.active = false}) is not counted either: named, it is
+ * 422; by kind, only groups in use are considered; the contracts-per-group stratifier leaves it out.
  *
  * <p><b>When loaded.</b> Each group a report counts is named in {@code MeasureReport.evaluatedResource}
  * ({@code Group/{id}}, the version counted in its display: HAPI writes references without
@@ -158,13 +160,28 @@ class PopulationReports {
             throw new InvalidRequestException(
                     "Parameter subject must name a target group as Group/{id}: '" + subject + "'");
         }
+        Group group;
         try {
-            return daoRegistry
+            group = daoRegistry
                     .getResourceDao(Group.class)
                     .read(new IdType("Group", matcher.group(1)), new SystemRequestDetails());
         } catch (ResourceNotFoundException | ResourceGoneException e) {
             throw neverLoaded("Group/" + matcher.group(1));
         }
+        if (!inUse(group)) {
+            throw new UnprocessableEntityException("Group/" + matcher.group(1)
+                    + " is no longer in use (Group.active = false): its population is not kept up to date, so the"
+                    + " measure does not count it");
+        }
+        return group;
+    }
+
+    /**
+     * A Group the region keeps up to date: not marked {@code active = false} ("merely retained for
+     * historical purposes", as FHIR puts it). Measures count only those.
+     */
+    private static boolean inUse(Group group) {
+        return !group.hasActive() || group.getActive();
     }
 
     private Group byKind(String kind) {
@@ -174,10 +191,16 @@ class PopulationReports {
                     + Vocabulary.MALGRUPP_TYP + "): one of "
                     + String.join(", ", kinds.stream().sorted().toList()));
         }
-        List<Group> found = search(new SearchParameterMap().add("code", new TokenParam(Vocabulary.MALGRUPP_TYP, code)));
-        if (found.isEmpty()) {
+        List<Group> stored =
+                search(new SearchParameterMap().add("code", new TokenParam(Vocabulary.MALGRUPP_TYP, code)));
+        if (stored.isEmpty()) {
             throw new UnprocessableEntityException("No target group of kind " + code
                     + " was ever loaded (no Group with code " + code + "): the measure cannot say anything of it");
+        }
+        List<Group> found = stored.stream().filter(PopulationReports::inUse).toList();
+        if (found.isEmpty()) {
+            throw new UnprocessableEntityException("No target group of kind " + code + " is in use: " + stored.size()
+                    + " stored, each with Group.active = false, so the measure does not count them");
         }
         if (found.size() > 1) {
             throw new InvalidRequestException("Several target groups are of kind " + code + " ("
@@ -191,10 +214,10 @@ class PopulationReports {
         return found.get(0);
     }
 
-    /** Every stored Group with the time its population was loaded. */
+    /** Every stored Group in use with the time its population was loaded. */
     private List<Group> loadedGroups() {
         return search(new SearchParameterMap()).stream()
-                .filter(g -> g.hasExtension(Vocabulary.POPULATION_LOADED))
+                .filter(g -> g.hasExtension(Vocabulary.POPULATION_LOADED) && inUse(g))
                 .sorted(Comparator.comparing(g -> g.getIdElement().getIdPart()))
                 .toList();
     }

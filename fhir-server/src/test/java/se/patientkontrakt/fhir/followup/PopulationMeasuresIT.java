@@ -76,6 +76,7 @@ class PopulationMeasuresIT extends SecuredFhirIT {
     private static String rub5;
     private static String sabo1;
     private static String sabo2;
+    private static String retired;
     private static MeasureReport listedBefore;
     private static MeasureReport perGroupBefore;
 
@@ -130,6 +131,12 @@ class PopulationMeasuresIT extends SecuredFhirIT {
         sabo1 = putGroup(
                 sabo(MalgruppFixture.of(fhirContext, "Group/sabo1-" + suffix, p1.patientId(), p3.patientId())));
         sabo2 = putGroup(sabo(MalgruppFixture.of(fhirContext, "Group/sabo2-" + suffix, p7.patientId())));
+        Group retiredGroup = kind(
+                MalgruppFixture.of(fhirContext, "Group/retired-" + suffix, p1.patientId(), p2.patientId()),
+                "65-plus",
+                "65 år och äldre");
+        retiredGroup.setActive(false);
+        retired = putGroup(retiredGroup);
         rub5 = "Group/rub5-" + suffix;
         unitA = a;
         unitB = b;
@@ -222,7 +229,9 @@ class PopulationMeasuresIT extends SecuredFhirIT {
         assertThat(strataCount(report, "malgrupp", sabo2)).isEqualTo(1);
         assertThat(report.getEvaluatedResource())
                 .extracting(Reference::getReference)
-                .contains(rub5, sabo1, sabo2);
+                .contains(rub5, sabo1, sabo2)
+                .doesNotContain(retired);
+        assertThat(strataCount(report, "malgrupp", retired)).isZero();
         assertThat(report.getEvaluatedResource())
                 .allSatisfy(group -> assertThat(group.hasExtension(Vocabulary.POPULATION_LOADED))
                         .isTrue());
@@ -237,6 +246,23 @@ class PopulationMeasuresIT extends SecuredFhirIT {
 
         response.then().statusCode(422);
         assertThat(diagnostics(response)).contains("was never loaded").doesNotContain("Exception");
+    }
+
+    @Test
+    void aRetiredTargetGroupIs422ByNameAndByKind() {
+        Response named = as(FOLLOW_UP)
+                .when()
+                .get("/Measure/pk-malgrupp-med-patientkontrakt/$evaluate-measure?" + PERIOD + "&subject=" + retired);
+        named.then().statusCode(422);
+        assertThat(diagnostics(named))
+                .contains(retired + " is no longer in use (Group.active = false)")
+                .doesNotContain("Exception");
+
+        Response byKind = as(FOLLOW_UP)
+                .when()
+                .get("/Measure/pk-malgrupp-med-patientkontrakt/$evaluate-measure?" + PERIOD + "&targetGroup=65-plus");
+        byKind.then().statusCode(422);
+        assertThat(diagnostics(byKind)).contains("No target group of kind 65-plus is in use");
     }
 
     @ParameterizedTest
@@ -378,10 +404,14 @@ class PopulationMeasuresIT extends SecuredFhirIT {
     }
 
     private static Group sabo(Group group) {
-        Coding kind = new Coding(Vocabulary.MALGRUPP_TYP, "sabo", "Bor på särskilt boende för äldre (SÄBO)");
+        return kind(group, "sabo", "Bor på särskilt boende för äldre (SÄBO)");
+    }
+
+    private static Group kind(Group group, String code, String display) {
+        Coding kind = new Coding(Vocabulary.MALGRUPP_TYP, code, display);
         group.setCode(new CodeableConcept(kind));
         group.getCharacteristicFirstRep().setCode(new CodeableConcept(kind.copy()));
-        group.setName("SÄBO " + group.getIdElement().getIdPart());
+        group.setName(display + " " + group.getIdElement().getIdPart());
         return group;
     }
 
