@@ -1,5 +1,6 @@
 package se.patientkontrakt.fhir.subscription;
 
+import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.jpa.cache.IResourceChangeListenerRegistry;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
 import ca.uhn.fhir.jpa.subscription.channel.impl.RetryPolicyProvider;
@@ -7,6 +8,7 @@ import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
 import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
 import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionLoader;
 import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
+import ca.uhn.fhir.jpa.subscription.submit.interceptor.SubscriptionMatcherInterceptor;
 import org.hl7.fhir.dstu2.model.Subscription.SubscriptionChannelType;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -40,6 +42,16 @@ class RestHookSubscriptionConfig {
         settings.addSupportedSubscriptionType(SubscriptionChannelType.RESTHOOK);
         settings.setSubscriptionIntervalInMs(properties.pollInterval().toMillis());
         return settings;
+    }
+
+    /**
+     * HAPI's matcher, but building no message for a change no Subscription watches; HAPI's
+     * submitter registers the primary bean (HAPI's own is built and left unregistered).
+     */
+    @Bean
+    @Primary
+    SubscriptionMatcherInterceptor watchedTypesMatcher(FhirContext fhirContext, WatchedTypesInterceptor watchedTypes) {
+        return new WatchedTypesMatcher(fhirContext, watchedTypes);
     }
 
     /** Replaces HAPI's one-minute retry policy; HAPI's channel factory takes the primary bean. */

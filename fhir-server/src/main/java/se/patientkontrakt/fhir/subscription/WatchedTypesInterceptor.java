@@ -45,7 +45,11 @@ class WatchedTypesInterceptor implements StorageInterceptor {
 
     @Hook(value = Pointcut.SUBSCRIPTION_RESOURCE_MODIFIED, order = HookOrder.EFFECTS + 10)
     boolean recordIfWatched(ResourceModifiedMessage change) {
-        String type = change.getResourceType(fhirContext);
+        return watched(change.getResourceType(fhirContext));
+    }
+
+    /** Whether a change to a resource of this type is recorded: a Subscription, or a type one watches. */
+    boolean watched(String type) {
         return SUBSCRIPTION.equals(type)
                 || activeSubscriptions.getAll().stream().anyMatch(active -> watches(active.getSubscription(), type));
     }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
+import ca.uhn.fhir.interceptor.api.IInterceptorService;
 import ca.uhn.fhir.jpa.subscription.match.registry.SubscriptionRegistry;
+import ca.uhn.fhir.jpa.subscription.submit.interceptor.SubscriptionMatcherInterceptor;
 import io.restassured.response.Response;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,6 +50,9 @@ class SubscriptionIT extends FhirIT {
     @Autowired
     private SubscriptionRegistry activeSubscriptions;
 
+    @Autowired
+    private IInterceptorService storageInterceptors;
+
     private final List<String> subscriptions = new ArrayList<>();
     private final List<RestHookReceiver> receivers = new ArrayList<>();
 
@@ -55,6 +60,14 @@ class SubscriptionIT extends FhirIT {
     void unsubscribeAndStopReceivers() {
         subscriptions.forEach(id -> fhir().when().delete("/Subscription/" + id));
         receivers.forEach(RestHookReceiver::close);
+    }
+
+    @Test
+    void theMatcherHapiRegistersBuildsNoMessageForATypeNoSubscriptionWatches() {
+        assertThat(storageInterceptors.getAllRegisteredInterceptors())
+                .filteredOn(SubscriptionMatcherInterceptor.class::isInstance)
+                .singleElement()
+                .isInstanceOf(WatchedTypesMatcher.class);
     }
 
     @Test
