@@ -3,6 +3,7 @@ package se.patientkontrakt.fhir.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ca.uhn.fhir.interceptor.api.IInterceptorService;
+import ca.uhn.fhir.jpa.subscription.submit.interceptor.SubscriptionMatcherInterceptor;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,9 @@ import se.patientkontrakt.fhir.FhirIT;
  * The running server's interceptors are exactly the ones the pipeline declares: every
  * {@link RestInterceptor} bean on the REST endpoint only, every {@link StorageInterceptor} bean with
  * HAPI's storage interceptor service only, each once, and nothing of this service's registered
- * anywhere else.
+ * anywhere else. The one exception is the subscription matcher HAPI's submitter registers itself
+ * ({@code subscription/WatchedTypesMatcher}, docs/ARCHITECTURE.md): registered once, with the
+ * storage interceptors.
  */
 class RequestPipelineIT extends FhirIT {
 
@@ -33,6 +36,11 @@ class RequestPipelineIT extends FhirIT {
     void everyInterceptorIsRegisteredOnceWhereItSaysItBelongs() {
         List<Object> rest = ours(server.getInterceptorService().getAllRegisteredInterceptors());
         List<Object> stored = ours(storage.getAllRegisteredInterceptors());
+        assertThat(storage.getAllRegisteredInterceptors())
+                .filteredOn(SubscriptionMatcherInterceptor.class::isInstance)
+                .singleElement()
+                .extracting(i -> i.getClass().getName())
+                .isEqualTo(OURS + "subscription.WatchedTypesMatcher");
 
         assertThat(rest)
                 .containsExactlyInAnyOrderElementsOf(
@@ -46,6 +54,7 @@ class RequestPipelineIT extends FhirIT {
     private static List<Object> ours(List<Object> interceptors) {
         return interceptors.stream()
                 .filter(i -> i.getClass().getName().startsWith(OURS))
+                .filter(i -> !(i instanceof SubscriptionMatcherInterceptor))
                 .toList();
     }
 }
