@@ -1,20 +1,13 @@
 package se.patientkontrakt.fhir.bulk;
 
 import ca.uhn.fhir.batch2.api.IJobCoordinator;
-import ca.uhn.fhir.batch2.api.IJobPersistence;
 import ca.uhn.fhir.batch2.jobs.export.BulkDataExportProvider;
 import ca.uhn.fhir.batch2.model.JobInstance;
 import ca.uhn.fhir.batch2.model.StatusEnum;
 import ca.uhn.fhir.context.FhirContext;
-import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
-import ca.uhn.fhir.jpa.api.model.BulkExportJobResults;
 import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.RequestTypeEnum;
-import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
-import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
-import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.servlet.ServletRequestDetails;
-import ca.uhn.fhir.util.JsonUtil;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
@@ -22,15 +15,10 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import org.hl7.fhir.instance.model.api.IPrimitiveType;
-import org.hl7.fhir.r4.model.Binary;
-import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueType;
-import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 import se.patientkontrakt.fhir.server.RestProvider;
 
 /**
@@ -45,8 +33,8 @@ import se.patientkontrakt.fhir.server.RestProvider;
  *
  * <p>Two answers of the status differ from HAPI's: {@code Retry-After} follows the job (HAPI says
  * 120 s, for a job that mostly takes a second or two), and a {@code DELETE} of a completed export
- * deletes its files and the job, so that the status and the files answer {@code 404} afterwards, as
- * the spec has it (HAPI answered {@code 404} to the DELETE and kept both until they expired).
+ * deletes its files (their stored versions too) and the job, so that the status and the files answer
+ * {@code 404} afterwards, as the spec has it (HAPI answered {@code 404} to the DELETE and kept both until they expired).
  */
 @Component
 class BulkExportOperations extends BulkDataExportProvider implements RestProvider {
@@ -55,22 +43,13 @@ class BulkExportOperations extends BulkDataExportProvider implements RestProvide
     static final long LONGEST_RETRY_AFTER = 60;
 
     private final IJobCoordinator jobs;
-    private final IJobPersistence jobStore;
-    private final DaoRegistry daoRegistry;
+    private final BulkExportRetention retention;
     private final FhirContext fhirContext;
-    private final TransactionTemplate transaction;
 
-    BulkExportOperations(
-            IJobCoordinator jobs,
-            IJobPersistence jobStore,
-            DaoRegistry daoRegistry,
-            FhirContext fhirContext,
-            PlatformTransactionManager transactionManager) {
+    BulkExportOperations(IJobCoordinator jobs, BulkExportRetention retention, FhirContext fhirContext) {
         this.jobs = jobs;
-        this.jobStore = jobStore;
-        this.daoRegistry = daoRegistry;
+        this.retention = retention;
         this.fhirContext = fhirContext;
-        this.transaction = new TransactionTemplate(transactionManager);
     }
 
     /** The job has been found to be this client's export already ({@link BulkExportRules}). */
@@ -111,46 +90,9 @@ class BulkExportOperations extends BulkDataExportProvider implements RestProvide
         return Math.max(1, Math.min(LONGEST_RETRY_AFTER, estimate));
     }
 
-    /**
-     * Each file in a transaction of its own, then the job. Deleting a file reads it, and one
-     * transaction for all of them held every file in its session: the DELETE of an export of
-     * 100,000 contracts (514 files, 1.3 GB) ran a 1 GB heap out of memory. A file already deleted
-     * (by a DELETE that stopped halfway) is passed over, so repeating the DELETE finishes it; until
-     * then the job, and so the manifest, is still there.
-     */
-    private void deleteFilesAndJob(JobInstance job, BulkExportJobResults results) {
-        for (List<String> files : results.getResourceTypeToBinaryIds().values()) {
-            for (String file : files) {
-                try {
-                    // HAPI's DAO runs the delete in a transaction of its own.
-                    daoRegistry
-                            .getResourceDao(Binary.class)
-                            .delete(new IdType(file).toUnqualifiedVersionless(), new SystemRequestDetails());
-                } catch (ResourceGoneException | ResourceNotFoundException e) {
-                    // deleted already
-                }
-            }
-        }
-        transaction.executeWithoutResult(status -> jobStore.deleteInstanceAndChunks(job.getInstanceId()));
-    }
-
-    /** Deletes the files, then the job; answers {@code 202}, as to a cancellation. */
+    /** Removes the files, their stored versions and the job ({@link BulkExportRetention}); answers {@code 202}. */
     private void deleteCompleted(JobInstance job, HttpServletResponse response) throws IOException {
-        BulkExportJobResults results = job.getReport() == null
-                ? new BulkExportJobResults()
-                : JsonUtil.deserialize(job.getReport(), BulkExportJobResults.class);
-        // HAPI's maintenance pass purges a completed job's work chunks too: where the two meet, the
-        // database rolls one back, and this delete is tried again.
-        for (int attempt = 1; ; attempt++) {
-            try {
-                deleteFilesAndJob(job, results);
-                break;
-            } catch (ConcurrencyFailureException e) {
-                if (attempt == 3) {
-                    throw e;
-                }
-            }
-        }
+        retention.remove(job);
         OperationOutcome outcome = new OperationOutcome();
         outcome.addIssue()
                 .setSeverity(IssueSeverity.INFORMATION)

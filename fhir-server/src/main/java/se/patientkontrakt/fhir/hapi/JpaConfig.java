@@ -115,6 +115,9 @@ class JpaConfig {
         // request with the same parameters the job (and files) of the first, made earlier, and
         // perhaps for another client.
         settings.setEnableBulkExportJobReuse(false);
+        // An ended export's files are removed by BulkExportRetention, versions and all; HAPI's own
+        // hourly clean-up would delete them in one transaction and keep their content as history.
+        settings.setEnableTaskBulkExportJobExecution(false);
         // A batch job moves on at HAPI's maintenance pass, once a minute; with fast tracking a step
         // that ends starts the next pass at once, so a small export takes seconds, not minutes.
         settings.setJobFastTrackingEnabled(true);

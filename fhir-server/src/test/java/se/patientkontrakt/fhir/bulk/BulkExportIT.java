@@ -1,8 +1,15 @@
 package se.patientkontrakt.fhir.bulk;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.model.sched.ISchedulerService;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
@@ -12,8 +19,10 @@ import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.AuditEvent;
+import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Group;
+import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Reference;
@@ -21,6 +30,8 @@ import org.hl7.fhir.r4.model.StringType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.quartz.JobKey;
+import org.springframework.beans.factory.annotation.Autowired;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.MalgruppFixture;
 import se.patientkontrakt.fhir.security.SecuredFhirIT;
@@ -33,6 +44,18 @@ import se.patientkontrakt.fhir.security.TestTokens;
  * export to them with {@code _since} or the level, so the files stay small.
  */
 class BulkExportIT extends SecuredFhirIT {
+
+    @Autowired
+    private BulkExportRetention retention;
+
+    @Autowired
+    private DaoRegistry daoRegistry;
+
+    @Autowired
+    private JpaStorageSettings storageSettings;
+
+    @Autowired
+    private ISchedulerService scheduler;
 
     private static final String WAREHOUSE = TestTokens.regionWide("system/*.read system/Group.cruds");
 
@@ -391,7 +414,79 @@ class BulkExportIT extends SecuredFhirIT {
                         .delete(poll)
                         .statusCode())
                 .isEqualTo(404);
+        assertNoVersionStored(files);
         auditEventOf(WAREHOUSE, poll);
+    }
+
+    @Test
+    void anExportPastItsRetentionIsRemovedWithEveryVersionOfItsFiles() throws Exception {
+        Instant since = afterAMoment();
+        storedContract();
+        String poll = kickOff(WAREHOUSE, "/$export?_type=Patient,CarePlan&_since=" + instant(since));
+        List<String> files = exportAndWaitFor(WAREHOUSE, poll).jsonPath().getList("output.url");
+        assertThat(files).isNotEmpty();
+
+        retention.removeExpired();
+
+        assertThat(RestAssured.given().auth().oauth2(WAREHOUSE).when().get(poll).statusCode())
+                .as("an export within its retention period stays")
+                .isEqualTo(200);
+
+        assertThat(retention.removeEndedBefore(Instant.now().plusSeconds(60))).isPositive();
+
+        assertThat(RestAssured.given().auth().oauth2(WAREHOUSE).when().get(poll).statusCode())
+                .isEqualTo(404);
+        for (String file : files) {
+            assertThat(RestAssured.given()
+                            .auth()
+                            .oauth2(WAREHOUSE)
+                            .when()
+                            .get(file)
+                            .statusCode())
+                    .as(file)
+                    .isEqualTo(404);
+        }
+        assertNoVersionStored(files);
+    }
+
+    @Test
+    void aFileDeletedButStillInTheHistoryIsExpungedByTheNextPass() {
+        Binary file = new Binary().setContentType("application/fhir+ndjson");
+        file.setData("{\"resourceType\":\"Patient\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        IdType id = (IdType)
+                binaries().create(file, new SystemRequestDetails()).getId().toUnqualifiedVersionless();
+        binaries().delete(id, new SystemRequestDetails());
+        assertThat(binaries()
+                        .read(id.withVersion("1"), new SystemRequestDetails())
+                        .getData())
+                .as("deleted, not expunged: the content is still in the history")
+                .isNotEmpty();
+
+        retention.removeEndedBefore(Instant.EPOCH);
+
+        assertNoVersionStored(List.of(id.getValue()));
+    }
+
+    @Test
+    void theRemovalRunsOnHapisSchedulerAndHapisOwnCleanUpIsOff() throws Exception {
+        assertThat(storageSettings.isEnableTaskBulkExportJobExecution()).isFalse();
+        assertThat(scheduler.getClusteredJobKeysForUnitTest())
+                .extracting(JobKey::getName)
+                .contains(BulkExportRetention.Pass.class.getName());
+    }
+
+    private IFhirResourceDao<Binary> binaries() {
+        return daoRegistry.getResourceDao(Binary.class);
+    }
+
+    /** Not even the first version of each file is stored any longer: expunged, not only deleted. */
+    private void assertNoVersionStored(List<String> files) {
+        for (String file : files) {
+            IdType first = new IdType("Binary", new IdType(file).getIdPart(), "1");
+            assertThatThrownBy(() -> binaries().read(first, new SystemRequestDetails()))
+                    .as(file)
+                    .isInstanceOf(ResourceNotFoundException.class);
+        }
     }
 
     private Response exportAndWait(String token, String kickOff) throws InterruptedException {

@@ -1,0 +1,201 @@
+package se.patientkontrakt.fhir.bulk;
+
+import ca.uhn.fhir.batch2.api.IJobPersistence;
+import ca.uhn.fhir.batch2.model.JobInstance;
+import ca.uhn.fhir.batch2.model.StatusEnum;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
+import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
+import ca.uhn.fhir.jpa.api.model.BulkExportJobResults;
+import ca.uhn.fhir.jpa.api.model.ExpungeOptions;
+import ca.uhn.fhir.jpa.dao.expunge.ExpungeService;
+import ca.uhn.fhir.jpa.model.sched.HapiJob;
+import ca.uhn.fhir.jpa.model.sched.IHasScheduledJobs;
+import ca.uhn.fhir.jpa.model.sched.ISchedulerService;
+import ca.uhn.fhir.jpa.model.sched.ScheduledJobDefinition;
+import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
+import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
+import ca.uhn.fhir.util.Batch2JobDefinitionConstants;
+import ca.uhn.fhir.util.JsonUtil;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import org.hl7.fhir.r4.model.Binary;
+import org.hl7.fhir.r4.model.IdType;
+import org.quartz.JobExecutionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.dao.ConcurrencyFailureException;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * An export's files and job gone for good: when its client deletes it, and when its retention period
+ * ({@link JpaStorageSettings#getBulkExportFileRetentionPeriodHours()}, two hours) has passed since it
+ * ended. "For good" means the files' stored versions too: this server keeps every version of what is
+ * written and turns expunging off for clients, so a file that was only deleted kept its NDJSON, the
+ * health data of every patient exported, in HAPI's version history. Here each file is deleted and its
+ * versions expunged, one file per transaction (one transaction for all files ran a 1 GB heap out of
+ * memory on an export of 1.3 GB), and the job last, so that a pass cut off halfway is finished by the
+ * next one.
+ *
+ * <p>This replaces HAPI's own hourly clean-up (switched off in {@code JpaConfig}), which deletes all
+ * of an export's files in one transaction and leaves their versions. Each pass also expunges any
+ * Binary deleted but not expunged (left by a server from before this class): a Binary on this server
+ * is an export file and nothing else.
+ */
+@Component
+public class BulkExportRetention implements IHasScheduledJobs {
+
+    private static final Logger log = LoggerFactory.getLogger(BulkExportRetention.class);
+
+    /** How many ended exports one pass looks at; the rest wait for the next pass. */
+    private static final int EXPORTS_PER_PASS = 100;
+
+    /** A deleted file's versions are expunged in rounds of this many, until none is left. */
+    private static final int LEFTOVERS_PER_ROUND = 100;
+
+    private final IJobPersistence jobStore;
+    private final DaoRegistry daoRegistry;
+    private final ExpungeService expungeService;
+    private final JpaStorageSettings storageSettings;
+    private final TransactionTemplate transaction;
+
+    BulkExportRetention(
+            IJobPersistence jobStore,
+            DaoRegistry daoRegistry,
+            ExpungeService expungeService,
+            JpaStorageSettings storageSettings,
+            PlatformTransactionManager transactionManager) {
+        this.jobStore = jobStore;
+        this.daoRegistry = daoRegistry;
+        this.expungeService = expungeService;
+        this.storageSettings = storageSettings;
+        this.transaction = new TransactionTemplate(transactionManager);
+    }
+
+    /** Each file deleted and expunged, then the job. Tried again where HAPI's maintenance pass meets it. */
+    void remove(JobInstance job) {
+        BulkExportJobResults results = job.getReport() == null
+                ? new BulkExportJobResults()
+                : JsonUtil.deserialize(job.getReport(), BulkExportJobResults.class);
+        // HAPI's maintenance pass purges a completed job's work chunks too: where the two meet, the
+        // database rolls one back, and the removal is tried again.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                removeFilesAndJob(job, results);
+                return;
+            } catch (ConcurrencyFailureException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void removeFilesAndJob(JobInstance job, BulkExportJobResults results) {
+        for (List<String> files : results.getResourceTypeToBinaryIds().values()) {
+            for (String file : files) {
+                removeFile(new IdType(file).toUnqualifiedVersionless());
+            }
+        }
+        transaction.executeWithoutResult(status -> jobStore.deleteInstanceAndChunks(job.getInstanceId()));
+    }
+
+    private void removeFile(IdType file) {
+        IFhirResourceDao<Binary> files = daoRegistry.getResourceDao(Binary.class);
+        IdType id = new IdType("Binary", file.getIdPart());
+        try {
+            // HAPI's DAO runs the delete in a transaction of its own.
+            files.delete(id, new SystemRequestDetails());
+        } catch (ResourceGoneException | ResourceNotFoundException e) {
+            // deleted already (expunged or not): the expunge below finishes it
+        }
+        files.forceExpungeInExistingTransaction(id, everyVersionOfDeleted(), new SystemRequestDetails());
+    }
+
+    /**
+     * Removes every export that ended before {@code cutoff}, then the versions of any Binary deleted
+     * but not expunged. Answers how many exports were removed.
+     */
+    int removeEndedBefore(Instant cutoff) {
+        List<JobInstance> ended = transaction.execute(status -> jobStore.fetchInstances(
+                Batch2JobDefinitionConstants.BULK_EXPORT,
+                StatusEnum.getEndedStatuses(),
+                Date.from(cutoff),
+                PageRequest.of(0, EXPORTS_PER_PASS)));
+        int removed = 0;
+        for (JobInstance job : ended == null ? List.<JobInstance>of() : ended) {
+            try {
+                remove(job);
+                removed++;
+            } catch (RuntimeException e) {
+                // One export that cannot be removed now must not keep the others; the next pass tries again.
+                log.warn("Export {} could not be removed yet: {}", job.getInstanceId(), e.toString());
+            }
+        }
+        int versions = expungeLeftovers();
+        if (removed > 0 || versions > 0) {
+            log.info(
+                    "Removed {} ended export(s) and expunged {} version(s) of deleted export files", removed, versions);
+        }
+        return removed;
+    }
+
+    /** The pass the scheduler runs: exports whose retention period has passed. */
+    void removeExpired() {
+        removeEndedBefore(
+                Instant.now().minus(Duration.ofHours(storageSettings.getBulkExportFileRetentionPeriodHours())));
+    }
+
+    private int expungeLeftovers() {
+        int expunged = 0;
+        for (int round = 0; round < 1_000; round++) {
+            int count = expungeService
+                    .expunge(
+                            "Binary",
+                            null,
+                            new ExpungeOptions()
+                                    .setExpungeDeletedResources(true)
+                                    .setLimit(LEFTOVERS_PER_ROUND),
+                            new SystemRequestDetails())
+                    .getDeletedCount();
+            expunged += count;
+            if (count == 0) {
+                break;
+            }
+        }
+        return expunged;
+    }
+
+    private static ExpungeOptions everyVersionOfDeleted() {
+        return new ExpungeOptions().setExpungeDeletedResources(true).setExpungeOldVersions(true);
+    }
+
+    @Override
+    public void scheduleJobs(ISchedulerService scheduler) {
+        ScheduledJobDefinition pass = new ScheduledJobDefinition();
+        pass.setId(Pass.class.getName());
+        pass.setJobClass(Pass.class);
+        // Clustered: one node of several runs it. Every ten minutes, so a file outlives its
+        // Expires by at most that.
+        scheduler.scheduleClusteredJob(Duration.ofMinutes(10).toMillis(), pass);
+    }
+
+    /** The scheduled pass; HAPI's scheduler creates it and fills in the field. */
+    public static class Pass implements HapiJob {
+
+        @Autowired
+        private BulkExportRetention retention;
+
+        @Override
+        public void execute(JobExecutionContext context) {
+            retention.removeExpired();
+        }
+    }
+}
