@@ -33,8 +33,9 @@ import se.patientkontrakt.fhir.server.RestProvider;
  *
  * <p>Two answers of the status differ from HAPI's: {@code Retry-After} follows the job (HAPI says
  * 120 s, for a job that mostly takes a second or two), and a {@code DELETE} of a completed export
- * deletes its files (their stored versions too) and the job, so that the status and the files answer
- * {@code 404} afterwards, as the spec has it (HAPI answered {@code 404} to the DELETE and kept both until they expired).
+ * deletes it: the status and the files answer {@code 404} from then on, as the spec has it, and the
+ * files (their stored versions too) and the job are removed in the background (HAPI answered
+ * {@code 404} to the DELETE and kept both until they expired).
  */
 @Component
 class BulkExportOperations extends BulkDataExportProvider implements RestProvider {
@@ -90,14 +91,19 @@ class BulkExportOperations extends BulkDataExportProvider implements RestProvide
         return Math.max(1, Math.min(LONGEST_RETRY_AFTER, estimate));
     }
 
-    /** Removes the files, their stored versions and the job ({@link BulkExportRetention}); answers {@code 202}. */
+    /**
+     * Deletes the export at once and its files after the answer ({@link BulkExportRetention#delete});
+     * answers {@code 202}, as the spec has it.
+     */
     private void deleteCompleted(JobInstance job, HttpServletResponse response) throws IOException {
-        retention.remove(job);
+        retention.delete(job);
         OperationOutcome outcome = new OperationOutcome();
         outcome.addIssue()
                 .setSeverity(IssueSeverity.INFORMATION)
                 .setCode(IssueType.INFORMATIONAL)
-                .setDiagnostics("The export '" + job.getInstanceId() + "' and its files are deleted");
+                .setDiagnostics(
+                        "The export '" + job.getInstanceId() + "' is deleted: its status and its files answer 404"
+                                + " from now on, and the files are being removed from storage");
         response.setStatus(Constants.STATUS_HTTP_202_ACCEPTED);
         response.setContentType(Constants.CT_FHIR_JSON_NEW);
         fhirContext.newJsonParser().encodeResourceToWriter(outcome, response.getWriter());

@@ -18,10 +18,15 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.util.Batch2JobDefinitionConstants;
 import ca.uhn.fhir.util.JsonUtil;
+import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.IdType;
 import org.quartz.JobExecutionContext;
@@ -35,7 +40,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * An export's files and job gone for good: when its client deletes it, and when its retention period
+ * An export's files and job gone for good: after its client deletes it, and when its retention period
  * ({@link JpaStorageSettings#getBulkExportFileRetentionPeriodHours()}, two hours) has passed since it
  * ended. "For good" means the files' stored versions too: this server keeps every version of what is
  * written and turns expunging off for clients, so a file that was only deleted kept its NDJSON, the
@@ -54,17 +59,31 @@ public class BulkExportRetention implements IHasScheduledJobs {
 
     private static final Logger log = LoggerFactory.getLogger(BulkExportRetention.class);
 
+    /** A cancelled export is removed by the pass this long after it ended. */
+    private static final Duration CANCELLED_WAIT = Duration.ofMinutes(10);
+
     /** How many ended exports one pass looks at; the rest wait for the next pass. */
     private static final int EXPORTS_PER_PASS = 100;
 
-    /** A deleted file's versions are expunged in rounds of this many, until none is left. */
-    private static final int LEFTOVERS_PER_ROUND = 100;
+    /**
+     * Deleted files left with their versions are expunged one per round, until none is left: a round
+     * holds its files' text in one session, and 100 files of an export of 1.3 GB ran a 1 GB heap
+     * out of memory.
+     */
+    private static final int LEFTOVERS_PER_ROUND = 1;
 
     private final IJobPersistence jobStore;
     private final DaoRegistry daoRegistry;
     private final ExpungeService expungeService;
     private final JpaStorageSettings storageSettings;
     private final TransactionTemplate transaction;
+
+    /** Removes deleted exports' files after the answer, one export after the other. */
+    private final ExecutorService background = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "export-removal");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     BulkExportRetention(
             IJobPersistence jobStore,
@@ -77,6 +96,41 @@ public class BulkExportRetention implements IHasScheduledJobs {
         this.expungeService = expungeService;
         this.storageSettings = storageSettings;
         this.transaction = new TransactionTemplate(transactionManager);
+    }
+
+    /**
+     * The client's {@code DELETE} of a completed export: the export is marked cancelled at once, so
+     * its status and its files answer {@code 404} from now on ({@link BulkExportFiles} serves a file
+     * only while its export is complete), and its files are removed after the answer. Should this
+     * node stop before they are, the next pass ({@link #removeExpired()}) removes them.
+     */
+    void delete(JobInstance job) {
+        transaction.executeWithoutResult(status -> jobStore.updateInstance(job.getInstanceId(), instance -> {
+            instance.setStatus(StatusEnum.CANCELLED);
+            instance.setCancelled(true);
+            instance.setEndTime(new Date());
+            return true;
+        }));
+        background.execute(() -> {
+            try {
+                long start = System.nanoTime();
+                remove(job);
+                log.info(
+                        "Deleted export {} removed with its files in {} ms",
+                        job.getInstanceId(),
+                        (System.nanoTime() - start) / 1_000_000);
+            } catch (RuntimeException e) {
+                log.warn(
+                        "The files of deleted export {} are not all removed yet; the next pass goes on: {}",
+                        job.getInstanceId(),
+                        e.toString());
+            }
+        });
+    }
+
+    @PreDestroy
+    void stop() {
+        background.shutdownNow();
     }
 
     /** Each file deleted and expunged, then the job. Tried again where HAPI's maintenance pass meets it. */
@@ -120,17 +174,17 @@ public class BulkExportRetention implements IHasScheduledJobs {
     }
 
     /**
-     * Removes every export that ended before {@code cutoff}, then the versions of any Binary deleted
-     * but not expunged. Answers how many exports were removed.
+     * Removes every export that ended before {@code expired}, and every deleted or cancelled one that
+     * ended before {@code cancelled}, then the versions of any Binary deleted but not expunged.
+     * Answers how many exports were removed.
      */
-    int removeEndedBefore(Instant cutoff) {
-        List<JobInstance> ended = transaction.execute(status -> jobStore.fetchInstances(
-                Batch2JobDefinitionConstants.BULK_EXPORT,
-                StatusEnum.getEndedStatuses(),
-                Date.from(cutoff),
-                PageRequest.of(0, EXPORTS_PER_PASS)));
+    int removeEndedBefore(Instant expired, Instant cancelled) {
+        List<JobInstance> ended = new ArrayList<>(endedBefore(StatusEnum.getEndedStatuses(), expired));
+        endedBefore(Set.of(StatusEnum.CANCELLED), cancelled).stream()
+                .filter(job -> ended.stream().noneMatch(e -> e.getInstanceId().equals(job.getInstanceId())))
+                .forEach(ended::add);
         int removed = 0;
-        for (JobInstance job : ended == null ? List.<JobInstance>of() : ended) {
+        for (JobInstance job : ended) {
             try {
                 remove(job);
                 removed++;
@@ -147,28 +201,47 @@ public class BulkExportRetention implements IHasScheduledJobs {
         return removed;
     }
 
-    /** The pass the scheduler runs: exports whose retention period has passed. */
+    private List<JobInstance> endedBefore(Set<StatusEnum> statuses, Instant cutoff) {
+        List<JobInstance> jobs = transaction.execute(status -> jobStore.fetchInstances(
+                Batch2JobDefinitionConstants.BULK_EXPORT,
+                statuses,
+                Date.from(cutoff),
+                PageRequest.of(0, EXPORTS_PER_PASS)));
+        return jobs == null ? List.of() : jobs;
+    }
+
+    /**
+     * The pass the scheduler runs: exports whose retention period has passed, and deleted or
+     * cancelled ones whose removal did not finish (a cancelled job's last steps may still be running
+     * for a while, hence the wait).
+     */
     void removeExpired() {
+        Instant now = Instant.now();
         removeEndedBefore(
-                Instant.now().minus(Duration.ofHours(storageSettings.getBulkExportFileRetentionPeriodHours())));
+                now.minus(Duration.ofHours(storageSettings.getBulkExportFileRetentionPeriodHours())),
+                now.minus(CANCELLED_WAIT));
     }
 
     private int expungeLeftovers() {
         int expunged = 0;
-        for (int round = 0; round < 1_000; round++) {
-            int count = expungeService
-                    .expunge(
-                            "Binary",
-                            null,
-                            new ExpungeOptions()
-                                    .setExpungeDeletedResources(true)
-                                    .setLimit(LEFTOVERS_PER_ROUND),
-                            new SystemRequestDetails())
-                    .getDeletedCount();
-            expunged += count;
-            if (count == 0) {
-                break;
+        try {
+            for (int round = 0; round < 100_000; round++) {
+                int count = expungeService
+                        .expunge(
+                                "Binary",
+                                null,
+                                new ExpungeOptions()
+                                        .setExpungeDeletedResources(true)
+                                        .setLimit(LEFTOVERS_PER_ROUND),
+                                new SystemRequestDetails())
+                        .getDeletedCount();
+                expunged += count;
+                if (count == 0) {
+                    break;
+                }
             }
+        } catch (RuntimeException e) {
+            log.warn("Deleted export files could not all be expunged yet: {}", e.toString());
         }
         return expunged;
     }

@@ -267,7 +267,7 @@ class BulkExportRules implements RestInterceptor {
             maintenance.triggerMaintenancePass();
         }
         if (job.getStatus() == StatusEnum.CANCELLED) {
-            throw new ResourceNotFoundException("The export '" + id + "' was cancelled");
+            throw new ResourceNotFoundException("The export '" + id + "' was cancelled or deleted");
         }
         if (job.getStatus() == StatusEnum.COMPLETED
                 && request.getRequestType() != RequestTypeEnum.DELETE

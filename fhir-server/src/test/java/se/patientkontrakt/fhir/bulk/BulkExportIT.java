@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
+import ca.uhn.fhir.batch2.api.IJobPersistence;
+import ca.uhn.fhir.batch2.model.StatusEnum;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
 import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
@@ -15,6 +17,7 @@ import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -27,11 +30,14 @@ import org.hl7.fhir.r4.model.InstantType;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.quartz.JobKey;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import se.patientkontrakt.fhir.ContractFixture;
 import se.patientkontrakt.fhir.MalgruppFixture;
 import se.patientkontrakt.fhir.security.SecuredFhirIT;
@@ -56,6 +62,19 @@ class BulkExportIT extends SecuredFhirIT {
 
     @Autowired
     private ISchedulerService scheduler;
+
+    @Autowired
+    private IJobPersistence jobStore;
+
+    @Autowired
+    private PlatformTransactionManager transactionManager;
+
+    private TransactionTemplate transaction;
+
+    @BeforeEach
+    void transactionTemplate() {
+        transaction = new TransactionTemplate(transactionManager);
+    }
 
     private static final String WAREHOUSE = TestTokens.regionWide("system/*.read system/Group.cruds");
 
@@ -414,7 +433,7 @@ class BulkExportIT extends SecuredFhirIT {
                         .delete(poll)
                         .statusCode())
                 .isEqualTo(404);
-        assertNoVersionStored(files);
+        awaitNoVersionStored(files);
         auditEventOf(WAREHOUSE, poll);
     }
 
@@ -432,7 +451,8 @@ class BulkExportIT extends SecuredFhirIT {
                 .as("an export within its retention period stays")
                 .isEqualTo(200);
 
-        assertThat(retention.removeEndedBefore(Instant.now().plusSeconds(60))).isPositive();
+        Instant later = Instant.now().plusSeconds(60);
+        assertThat(retention.removeEndedBefore(later, later)).isPositive();
 
         assertThat(RestAssured.given().auth().oauth2(WAREHOUSE).when().get(poll).statusCode())
                 .isEqualTo(404);
@@ -462,7 +482,7 @@ class BulkExportIT extends SecuredFhirIT {
                 .as("deleted, not expunged: the content is still in the history")
                 .isNotEmpty();
 
-        retention.removeEndedBefore(Instant.EPOCH);
+        retention.removeEndedBefore(Instant.EPOCH, Instant.EPOCH);
 
         assertNoVersionStored(List.of(id.getValue()));
     }
@@ -475,8 +495,51 @@ class BulkExportIT extends SecuredFhirIT {
                 .contains(BulkExportRetention.Pass.class.getName());
     }
 
+    @Test
+    void aDeletedExportWhoseRemovalWasCutOffIsRemovedByTheNextPass() throws Exception {
+        Instant since = afterAMoment();
+        storedContract();
+        String poll = kickOff(WAREHOUSE, "/$export?_type=Patient&_since=" + instant(since));
+        List<String> files = exportAndWaitFor(WAREHOUSE, poll).jsonPath().getList("output.url");
+        String jobId = poll.substring(poll.indexOf("_jobId=") + "_jobId=".length());
+        // Marked deleted as a DELETE does, as if the node stopped before it removed the files.
+        transaction.executeWithoutResult(status -> jobStore.updateInstance(jobId, instance -> {
+            instance.setStatus(StatusEnum.CANCELLED);
+            instance.setEndTime(new Date());
+            return true;
+        }));
+        for (String file : files) {
+            assertThat(RestAssured.given()
+                            .auth()
+                            .oauth2(WAREHOUSE)
+                            .when()
+                            .get(file)
+                            .statusCode())
+                    .as("a file of a deleted export is not served, even before it is removed: " + file)
+                    .isEqualTo(404);
+        }
+
+        retention.removeEndedBefore(Instant.EPOCH, Instant.now().plusSeconds(60));
+
+        assertNoVersionStored(files);
+    }
+
     private IFhirResourceDao<Binary> binaries() {
         return daoRegistry.getResourceDao(Binary.class);
+    }
+
+    /** The removal after a DELETE runs in the background: a few seconds for a small export. */
+    private void awaitNoVersionStored(List<String> files) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                assertNoVersionStored(files);
+                return;
+            } catch (AssertionError e) {
+                Thread.sleep(200);
+            }
+        }
+        assertNoVersionStored(files);
     }
 
     /** Not even the first version of each file is stored any longer: expunged, not only deleted. */
