@@ -8,12 +8,15 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.jpa.api.dao.IFhirResourceDao;
 import ca.uhn.fhir.jpa.api.model.BulkExportJobResults;
 import ca.uhn.fhir.jpa.api.model.ExpungeOptions;
-import ca.uhn.fhir.jpa.dao.expunge.ExpungeService;
 import ca.uhn.fhir.jpa.model.sched.HapiJob;
 import ca.uhn.fhir.jpa.model.sched.IHasScheduledJobs;
 import ca.uhn.fhir.jpa.model.sched.ISchedulerService;
 import ca.uhn.fhir.jpa.model.sched.ScheduledJobDefinition;
+import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
+import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
+import ca.uhn.fhir.rest.api.server.storage.IResourcePersistentId;
+import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.util.Batch2JobDefinitionConstants;
@@ -24,9 +27,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.IdType;
 import org.quartz.JobExecutionContext;
@@ -38,6 +44,7 @@ import org.springframework.data.domain.PageRequest;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
+import se.patientkontrakt.fhir.hapi.DeletedVersions;
 
 /**
  * An export's files and job gone for good: after its client deletes it, and when its retention period
@@ -74,7 +81,7 @@ public class BulkExportRetention implements IHasScheduledJobs {
 
     private final IJobPersistence jobStore;
     private final DaoRegistry daoRegistry;
-    private final ExpungeService expungeService;
+    private final DeletedVersions deletedVersions;
     private final JpaStorageSettings storageSettings;
     private final TransactionTemplate transaction;
 
@@ -88,12 +95,12 @@ public class BulkExportRetention implements IHasScheduledJobs {
     BulkExportRetention(
             IJobPersistence jobStore,
             DaoRegistry daoRegistry,
-            ExpungeService expungeService,
+            DeletedVersions deletedVersions,
             JpaStorageSettings storageSettings,
             PlatformTransactionManager transactionManager) {
         this.jobStore = jobStore;
         this.daoRegistry = daoRegistry;
-        this.expungeService = expungeService;
+        this.deletedVersions = deletedVersions;
         this.storageSettings = storageSettings;
         this.transaction = new TransactionTemplate(transactionManager);
     }
@@ -158,6 +165,14 @@ public class BulkExportRetention implements IHasScheduledJobs {
                 removeFile(new IdType(file).toUnqualifiedVersionless());
             }
         }
+        // Files no report lists: those of an export cancelled while it ran.
+        SearchParameterMap tagged = SearchParameterMap.newSynchronous()
+                .add(Constants.PARAM_TAG, new TokenParam(ExportFileTags.SYSTEM, job.getInstanceId()));
+        IFhirResourceDao<Binary> files = daoRegistry.getResourceDao(Binary.class);
+        for (IResourcePersistentId<?> file :
+                files.<IResourcePersistentId<?>>searchForIds(tagged, new SystemRequestDetails())) {
+            removeFile((IdType) files.readByPid(file).getIdElement().toUnqualifiedVersionless());
+        }
         transaction.executeWithoutResult(status -> jobStore.deleteInstanceAndChunks(job.getInstanceId()));
     }
 
@@ -180,7 +195,7 @@ public class BulkExportRetention implements IHasScheduledJobs {
      */
     int removeEndedBefore(Instant expired, Instant cancelled) {
         List<JobInstance> ended = new ArrayList<>(endedBefore(StatusEnum.getEndedStatuses(), expired));
-        endedBefore(Set.of(StatusEnum.CANCELLED), cancelled).stream()
+        cancelledBefore(cancelled).stream()
                 .filter(job -> ended.stream().noneMatch(e -> e.getInstanceId().equals(job.getInstanceId())))
                 .forEach(ended::add);
         int removed = 0;
@@ -211,6 +226,27 @@ public class BulkExportRetention implements IHasScheduledJobs {
     }
 
     /**
+     * Cancelled exports last changed before {@code cutoff}: HAPI's own cancel of a running export
+     * leaves no end time, so its last update counts.
+     */
+    private List<JobInstance> cancelledBefore(Instant cutoff) {
+        List<JobInstance> jobs = transaction.execute(status -> jobStore.fetchInstancesByJobDefinitionIdAndStatus(
+                Batch2JobDefinitionConstants.BULK_EXPORT, Set.of(StatusEnum.CANCELLED), EXPORTS_PER_PASS, 0));
+        return (jobs == null ? List.<JobInstance>of() : jobs)
+                .stream()
+                        .filter(job -> lastChange(job)
+                                .map(at -> at.toInstant().isBefore(cutoff))
+                                .orElse(true))
+                        .toList();
+    }
+
+    private static Optional<Date> lastChange(JobInstance job) {
+        return Stream.of(job.getEndTime(), job.getUpdateTime(), job.getCreateTime())
+                .filter(Objects::nonNull)
+                .findFirst();
+    }
+
+    /**
      * The pass the scheduler runs: exports whose retention period has passed, and deleted or
      * cancelled ones whose removal did not finish (a cancelled job's last steps may still be running
      * for a while, hence the wait).
@@ -226,15 +262,7 @@ public class BulkExportRetention implements IHasScheduledJobs {
         int expunged = 0;
         try {
             for (int round = 0; round < 100_000; round++) {
-                int count = expungeService
-                        .expunge(
-                                "Binary",
-                                null,
-                                new ExpungeOptions()
-                                        .setExpungeDeletedResources(true)
-                                        .setLimit(LEFTOVERS_PER_ROUND),
-                                new SystemRequestDetails())
-                        .getDeletedCount();
+                int count = deletedVersions.expunge("Binary", LEFTOVERS_PER_ROUND);
                 expunged += count;
                 if (count == 0) {
                     break;

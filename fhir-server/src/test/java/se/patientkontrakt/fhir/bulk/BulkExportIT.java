@@ -524,6 +524,42 @@ class BulkExportIT extends SecuredFhirIT {
         assertNoVersionStored(files);
     }
 
+    @Test
+    void theFilesOfAnExportCancelledWhileItRanAreRemovedThoughNoReportListsThem() throws Exception {
+        Instant since = afterAMoment();
+        storedContract();
+        String poll = kickOff(WAREHOUSE, "/$export?_type=Patient,CarePlan&_since=" + instant(since));
+        List<String> files = exportAndWaitFor(WAREHOUSE, poll).jsonPath().getList("output.url");
+        String jobId = poll.substring(poll.indexOf("_jobId=") + "_jobId=".length());
+        Binary stored =
+                binaries().read(new IdType(files.get(0)).toUnqualifiedVersionless(), new SystemRequestDetails());
+        assertThat(stored.getMeta().getTag(ExportFileTags.SYSTEM, jobId))
+                .as("HAPI's file is tagged with its export")
+                .isNotNull();
+        // As HAPI leaves an export cancelled while it ran: no report, no end time, and a file
+        // written after the cancel.
+        Binary late = new Binary().setContentType("application/fhir+ndjson");
+        late.setData("{\"resourceType\":\"Patient\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        late.getMeta().addExtension(BulkExportFiles.JOB_ID, new org.hl7.fhir.r4.model.StringType(jobId));
+        String lateFile = binaries()
+                .create(late, new SystemRequestDetails())
+                .getId()
+                .toUnqualifiedVersionless()
+                .getValue();
+        transaction.executeWithoutResult(status -> jobStore.updateInstance(jobId, instance -> {
+            instance.setStatus(StatusEnum.CANCELLED);
+            instance.setReport(null);
+            instance.setEndTime(null);
+            return true;
+        }));
+
+        retention.removeEndedBefore(Instant.EPOCH, Instant.now().plusSeconds(60));
+
+        List<String> all = new ArrayList<>(files);
+        all.add(lateFile);
+        assertNoVersionStored(all);
+    }
+
     private IFhirResourceDao<Binary> binaries() {
         return daoRegistry.getResourceDao(Binary.class);
     }
