@@ -15,6 +15,7 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
@@ -404,28 +405,16 @@ class BulkExportIT extends SecuredFhirIT {
 
     @Test
     void aDeleteOfACompletedExportDeletesItsFiles() throws Exception {
-        Instant since = afterAMoment();
-        storedContract();
-        String poll = kickOff(WAREHOUSE, "/$export?_type=Patient,CarePlan&_since=" + instant(since));
-        Response manifest = exportAndWaitFor(WAREHOUSE, poll);
-        List<String> files = manifest.jsonPath().getList("output.url");
-        assertThat(files).isNotEmpty();
+        CompletedExport export = completedExport("Patient,CarePlan");
+        String poll = export.poll();
+        List<String> files = export.files();
 
         Response deleted = RestAssured.given().auth().oauth2(WAREHOUSE).when().delete(poll);
 
         assertThat(deleted.statusCode()).as(deleted.asString()).isEqualTo(202);
         assertThat(RestAssured.given().auth().oauth2(WAREHOUSE).when().get(poll).statusCode())
                 .isEqualTo(404);
-        for (String file : files) {
-            assertThat(RestAssured.given()
-                            .auth()
-                            .oauth2(WAREHOUSE)
-                            .when()
-                            .get(file)
-                            .statusCode())
-                    .as(file)
-                    .isEqualTo(404);
-        }
+        assertNotServed(files);
         assertThat(RestAssured.given()
                         .auth()
                         .oauth2(WAREHOUSE)
@@ -439,11 +428,9 @@ class BulkExportIT extends SecuredFhirIT {
 
     @Test
     void anExportPastItsRetentionIsRemovedWithEveryVersionOfItsFiles() throws Exception {
-        Instant since = afterAMoment();
-        storedContract();
-        String poll = kickOff(WAREHOUSE, "/$export?_type=Patient,CarePlan&_since=" + instant(since));
-        List<String> files = exportAndWaitFor(WAREHOUSE, poll).jsonPath().getList("output.url");
-        assertThat(files).isNotEmpty();
+        CompletedExport export = completedExport("Patient,CarePlan");
+        String poll = export.poll();
+        List<String> files = export.files();
 
         retention.removeExpired();
 
@@ -456,25 +443,13 @@ class BulkExportIT extends SecuredFhirIT {
 
         assertThat(RestAssured.given().auth().oauth2(WAREHOUSE).when().get(poll).statusCode())
                 .isEqualTo(404);
-        for (String file : files) {
-            assertThat(RestAssured.given()
-                            .auth()
-                            .oauth2(WAREHOUSE)
-                            .when()
-                            .get(file)
-                            .statusCode())
-                    .as(file)
-                    .isEqualTo(404);
-        }
+        assertNotServed(files);
         assertNoVersionStored(files);
     }
 
     @Test
     void aFileDeletedButStillInTheHistoryIsExpungedByTheNextPass() {
-        Binary file = new Binary().setContentType("application/fhir+ndjson");
-        file.setData("{\"resourceType\":\"Patient\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        IdType id = (IdType)
-                binaries().create(file, new SystemRequestDetails()).getId().toUnqualifiedVersionless();
+        IdType id = storeFile(null);
         binaries().delete(id, new SystemRequestDetails());
         assertThat(binaries()
                         .read(id.withVersion("1"), new SystemRequestDetails())
@@ -497,27 +472,17 @@ class BulkExportIT extends SecuredFhirIT {
 
     @Test
     void aDeletedExportWhoseRemovalWasCutOffIsRemovedByTheNextPass() throws Exception {
-        Instant since = afterAMoment();
-        storedContract();
-        String poll = kickOff(WAREHOUSE, "/$export?_type=Patient&_since=" + instant(since));
-        List<String> files = exportAndWaitFor(WAREHOUSE, poll).jsonPath().getList("output.url");
-        String jobId = poll.substring(poll.indexOf("_jobId=") + "_jobId=".length());
+        CompletedExport export = completedExport("Patient");
+        String poll = export.poll();
+        String jobId = export.jobId();
+        List<String> files = export.files();
         // Marked deleted as a DELETE does, as if the node stopped before it removed the files.
         transaction.executeWithoutResult(status -> jobStore.updateInstance(jobId, instance -> {
             instance.setStatus(StatusEnum.CANCELLED);
             instance.setEndTime(new Date());
             return true;
         }));
-        for (String file : files) {
-            assertThat(RestAssured.given()
-                            .auth()
-                            .oauth2(WAREHOUSE)
-                            .when()
-                            .get(file)
-                            .statusCode())
-                    .as("a file of a deleted export is not served, even before it is removed: " + file)
-                    .isEqualTo(404);
-        }
+        assertNotServed(files);
 
         retention.removeEndedBefore(Instant.EPOCH, Instant.now().plusSeconds(60));
 
@@ -526,11 +491,10 @@ class BulkExportIT extends SecuredFhirIT {
 
     @Test
     void theFilesOfAnExportCancelledWhileItRanAreRemovedThoughNoReportListsThem() throws Exception {
-        Instant since = afterAMoment();
-        storedContract();
-        String poll = kickOff(WAREHOUSE, "/$export?_type=Patient,CarePlan&_since=" + instant(since));
-        List<String> files = exportAndWaitFor(WAREHOUSE, poll).jsonPath().getList("output.url");
-        String jobId = poll.substring(poll.indexOf("_jobId=") + "_jobId=".length());
+        CompletedExport export = completedExport("Patient,CarePlan");
+        String poll = export.poll();
+        String jobId = export.jobId();
+        List<String> files = export.files();
         Binary stored =
                 binaries().read(new IdType(files.get(0)).toUnqualifiedVersionless(), new SystemRequestDetails());
         assertThat(stored.getMeta().getTag(ExportFileTags.SYSTEM, jobId))
@@ -538,14 +502,7 @@ class BulkExportIT extends SecuredFhirIT {
                 .isNotNull();
         // As HAPI leaves an export cancelled while it ran: no report, no end time, and a file
         // written after the cancel.
-        Binary late = new Binary().setContentType("application/fhir+ndjson");
-        late.setData("{\"resourceType\":\"Patient\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        late.getMeta().addExtension(BulkExportFiles.JOB_ID, new org.hl7.fhir.r4.model.StringType(jobId));
-        String lateFile = binaries()
-                .create(late, new SystemRequestDetails())
-                .getId()
-                .toUnqualifiedVersionless()
-                .getValue();
+        String lateFile = storeFile(jobId).getValue();
         transaction.executeWithoutResult(status -> jobStore.updateInstance(jobId, instance -> {
             instance.setStatus(StatusEnum.CANCELLED);
             instance.setReport(null);
@@ -558,6 +515,43 @@ class BulkExportIT extends SecuredFhirIT {
         List<String> all = new ArrayList<>(files);
         all.add(lateFile);
         assertNoVersionStored(all);
+    }
+
+    /** A small export of a contract stored just now, completed: its poll address, its id and its files. */
+    private record CompletedExport(String poll, String jobId, List<String> files) {}
+
+    private CompletedExport completedExport(String types) throws InterruptedException {
+        Instant since = afterAMoment();
+        storedContract();
+        String poll = kickOff(WAREHOUSE, "/$export?_type=" + types + "&_since=" + instant(since));
+        List<String> files = exportAndWaitFor(WAREHOUSE, poll).jsonPath().getList("output.url");
+        assertThat(files).isNotEmpty();
+        return new CompletedExport(poll, poll.substring(poll.indexOf("_jobId=") + "_jobId=".length()), files);
+    }
+
+    /** An export file stored as HAPI stores one, naming the export {@code jobId} if not null. */
+    private IdType storeFile(String jobId) {
+        Binary file = new Binary().setContentType("application/fhir+ndjson");
+        file.setData("{\"resourceType\":\"Patient\"}\n".getBytes(StandardCharsets.UTF_8));
+        if (jobId != null) {
+            file.getMeta().addExtension(BulkExportFiles.JOB_ID, new StringType(jobId));
+        }
+        return (IdType)
+                binaries().create(file, new SystemRequestDetails()).getId().toUnqualifiedVersionless();
+    }
+
+    /** Each file answers its owner 404. */
+    private static void assertNotServed(List<String> files) {
+        for (String file : files) {
+            assertThat(RestAssured.given()
+                            .auth()
+                            .oauth2(WAREHOUSE)
+                            .when()
+                            .get(file)
+                            .statusCode())
+                    .as(file)
+                    .isEqualTo(404);
+        }
     }
 
     private IFhirResourceDao<Binary> binaries() {
