@@ -16,7 +16,9 @@ import ca.uhn.fhir.jpa.searchparam.SearchParameterMap;
 import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.server.SystemRequestDetails;
 import ca.uhn.fhir.rest.api.server.storage.IResourcePersistentId;
+import ca.uhn.fhir.rest.param.DateRangeParam;
 import ca.uhn.fhir.rest.param.TokenParam;
+import ca.uhn.fhir.rest.param.TokenParamModifier;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.util.Batch2JobDefinitionConstants;
@@ -26,12 +28,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.hl7.fhir.r4.model.Binary;
 import org.hl7.fhir.r4.model.IdType;
@@ -68,6 +72,13 @@ public class BulkExportRetention implements IHasScheduledJobs {
 
     /** A cancelled export is removed by the pass this long after it ended. */
     private static final Duration CANCELLED_WAIT = Duration.ofMinutes(10);
+
+    /**
+     * Exports kept at once (running, complete within their retention, failed), above which a pass does
+     * not look for files of exports that are gone: it leaves out each kept export's files by a clause
+     * of its own.
+     */
+    private static final int LIVE_EXPORTS_LIMIT = 500;
 
     /** How many ended exports one pass looks at; the rest wait for the next pass. */
     private static final int EXPORTS_PER_PASS = 100;
@@ -190,7 +201,8 @@ public class BulkExportRetention implements IHasScheduledJobs {
 
     /**
      * Removes every export that ended before {@code expired}, and every deleted or cancelled one that
-     * ended before {@code cancelled}, then the versions of any Binary deleted but not expunged.
+     * ended before {@code cancelled}, then the files written before {@code cancelled} of an export
+     * that is gone ({@link #removeOrphans}), then the versions of any Binary deleted but not expunged.
      * Answers how many exports were removed.
      */
     int removeEndedBefore(Instant expired, Instant cancelled) {
@@ -208,10 +220,60 @@ public class BulkExportRetention implements IHasScheduledJobs {
                 log.warn("Export {} could not be removed yet: {}", job.getInstanceId(), e.toString());
             }
         }
+        int orphans = removeOrphans(cancelled);
         int versions = expungeLeftovers();
-        if (removed > 0 || versions > 0) {
+        if (removed > 0 || orphans > 0 || versions > 0) {
             log.info(
-                    "Removed {} ended export(s) and expunged {} version(s) of deleted export files", removed, versions);
+                    "Removed {} ended export(s), {} file(s) of exports that are gone, and expunged {} version(s)"
+                            + " of deleted export files",
+                    removed,
+                    orphans,
+                    versions);
+        }
+        return removed;
+    }
+
+    /**
+     * Export files written before {@code writtenBefore} whose export is gone or cancelled: a file an
+     * export's workers wrote after its removal (HAPI's workers go on for a while after a cancel), and
+     * files a server from before {@link ExportFileTags} left untagged when an export was cancelled.
+     * The files of every export still there are left out by their tag in the search itself, so a pass
+     * reads no file of a live export but the untagged ones of one written before the tags; any file
+     * found is then kept if the export HAPI names on it is still there. A Binary that names no export
+     * is left alone. Answers how many files were removed.
+     */
+    int removeOrphans(Instant writtenBefore) {
+        Set<StatusEnum> notCancelled = EnumSet.complementOf(EnumSet.of(StatusEnum.CANCELLED));
+        List<JobInstance> live = transaction.execute(status -> jobStore.fetchInstancesByJobDefinitionIdAndStatus(
+                Batch2JobDefinitionConstants.BULK_EXPORT, notCancelled, LIVE_EXPORTS_LIMIT, 0));
+        if (live == null || live.size() >= LIVE_EXPORTS_LIMIT) {
+            log.warn(
+                    "More than {} exports are kept: files of exports that are gone are looked for in a later pass",
+                    LIVE_EXPORTS_LIMIT);
+            return 0;
+        }
+        Set<String> liveIds = live.stream().map(JobInstance::getInstanceId).collect(Collectors.toSet());
+        SearchParameterMap notOfALiveExport = SearchParameterMap.newSynchronous();
+        for (String id : liveIds) {
+            notOfALiveExport.add(
+                    Constants.PARAM_TAG, new TokenParam(ExportFileTags.SYSTEM, id).setModifier(TokenParamModifier.NOT));
+        }
+        notOfALiveExport.setLastUpdated(new DateRangeParam(null, Date.from(writtenBefore)));
+        IFhirResourceDao<Binary> files = daoRegistry.getResourceDao(Binary.class);
+        int removed = 0;
+        for (IResourcePersistentId<?> pid :
+                files.<IResourcePersistentId<?>>searchForIds(notOfALiveExport, new SystemRequestDetails())) {
+            try {
+                Binary file = files.readByPid(pid);
+                Optional<String> export = ExportFileTags.exportOf(file);
+                if (export.isPresent() && !liveIds.contains(export.get())) {
+                    removeFile((IdType) file.getIdElement().toUnqualifiedVersionless());
+                    removed++;
+                }
+            } catch (RuntimeException e) {
+                // Removed meanwhile by a DELETE's removal, or in its way: the next pass looks again.
+                log.debug("An export file could not be removed in this pass: {}", e.toString());
+            }
         }
         return removed;
     }

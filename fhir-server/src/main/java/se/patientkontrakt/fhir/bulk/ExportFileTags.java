@@ -2,8 +2,10 @@ package se.patientkontrakt.fhir.bulk;
 
 import ca.uhn.fhir.interceptor.api.Hook;
 import ca.uhn.fhir.interceptor.api.Pointcut;
+import java.util.Optional;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.Binary;
+import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Extension;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.server.HookOrder;
@@ -22,6 +24,19 @@ class ExportFileTags implements StorageInterceptor {
 
     /** The tag's system: the identifier HAPI's extension uses for the job. */
     static final String SYSTEM = BulkExportFiles.JOB_ID;
+
+    /** The export a file names: by its tag, or, on a file stored before the tags, by HAPI's extension. */
+    static Optional<String> exportOf(Binary file) {
+        Optional<String> tagged = file.getMeta().getTag().stream()
+                .filter(tag -> SYSTEM.equals(tag.getSystem()) && tag.hasCode())
+                .map(Coding::getCode)
+                .findFirst();
+        if (tagged.isPresent()) {
+            return tagged;
+        }
+        Extension job = file.getMeta().getExtensionByUrl(BulkExportFiles.JOB_ID);
+        return job != null && job.hasValue() ? Optional.of(job.getValue().primitiveValue()) : Optional.empty();
+    }
 
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = HookOrder.CONTENT + 70)
     public void tagTheFile(IBaseResource resource) {

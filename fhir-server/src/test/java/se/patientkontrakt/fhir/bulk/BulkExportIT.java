@@ -28,6 +28,7 @@ import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.InstantType;
+import org.hl7.fhir.r4.model.Meta;
 import org.hl7.fhir.r4.model.Parameters;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.StringType;
@@ -515,6 +516,50 @@ class BulkExportIT extends SecuredFhirIT {
         List<String> all = new ArrayList<>(files);
         all.add(lateFile);
         assertNoVersionStored(all);
+    }
+
+    @Test
+    void aFileOfAnExportThatIsGoneIsRemovedAndTheFilesOfAnExportThatIsThereAreKept() throws Exception {
+        CompletedExport kept = completedExport("Patient,CarePlan");
+        // One of its files as a server from before the tags stored it: named by HAPI's extension only.
+        IdType untaggedButKept = new IdType(kept.files().get(0)).toUnqualifiedVersionless();
+        untag(untaggedButKept, kept.jobId());
+        // Written for an export that is gone: after its removal (tagged), and before the tags (untagged).
+        IdType late = storeFile("an-export-removed-earlier");
+        IdType leftBeforeTheTags = storeFile("an-export-cancelled-earlier");
+        untag(leftBeforeTheTags, "an-export-cancelled-earlier");
+        IdType namingNoExport = storeFile(null);
+
+        retention.removeOrphans(Instant.now().minusSeconds(600));
+        assertThat(binaries().read(late, new SystemRequestDetails()))
+                .as("a file written in the last ten minutes waits")
+                .isNotNull();
+
+        assertThat(retention.removeOrphans(Instant.now().plusSeconds(60))).isGreaterThanOrEqualTo(2);
+
+        assertNoVersionStored(List.of(late.getValue(), leftBeforeTheTags.getValue()));
+        for (String file : kept.files()) {
+            assertThat(RestAssured.given()
+                            .auth()
+                            .oauth2(WAREHOUSE)
+                            .when()
+                            .get(file)
+                            .statusCode())
+                    .as("a file of the export that is still there: " + file)
+                    .isEqualTo(200);
+        }
+        assertThat(binaries().read(namingNoExport, new SystemRequestDetails()))
+                .as("a Binary that names no export is not this pass's to remove")
+                .isNotNull();
+    }
+
+    /** Takes the export's tag off a stored file, as a file stored before {@link ExportFileTags} is. */
+    private void untag(IdType file, String jobId) {
+        Meta tag = new Meta();
+        tag.addTag().setSystem(ExportFileTags.SYSTEM).setCode(jobId);
+        binaries().metaDeleteOperation(file, tag, new SystemRequestDetails());
+        assertThat(binaries().read(file, new SystemRequestDetails()).getMeta().getTag(ExportFileTags.SYSTEM, jobId))
+                .isNull();
     }
 
     /** A small export of a contract stored just now, completed: its poll address, its id and its files. */
