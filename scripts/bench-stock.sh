@@ -20,8 +20,12 @@
 #
 # Builds this service's jar and the stock server's (the root profile bench-stock) first, unless
 # SKIP_BUILD=1. JVM_OPTIONS (default -Xmx1g) go to each server's JVM; SIDES (default "on off stock") the
-# servers and their order; OUT (default a new directory under /tmp) keeps the logs and the
-# client's tables; CONTRACTS, CONCURRENCY, READS, PORTAL_VIEWS and UPDATES go to the client.
+# servers and their order; ROUNDS (default 1) runs them that many times, the order reversed in every
+# second round (going second is worth a few per cent to either server), and prints each round's
+# ratios and the medians over the rounds; OUT (default a new directory under /tmp) keeps the logs and
+# the client's tables; CONTRACTS, CONCURRENCY, READS, PORTAL_VIEWS, UPDATES and READ_WARM_UP (reads and
+# portal views before the measured ones, default 1000: a read path is only compiled by the JIT after
+# some thousands of requests, and 20 measured the JIT rather than the server) go to the client.
 # Offline: MAVEN_ARGS=-o scripts/bench-stock.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +42,7 @@ esac
 jvm_options="${JVM_OPTIONS:--Xmx1g}"
 read -r -a jvm <<<"$jvm_options"
 read -r -a sides <<<"${SIDES:-on off stock}"
+rounds="${ROUNDS:-1}"
 out="${OUT:-$(mktemp -d /tmp/pk-bench-stock.XXXXXX)}"
 mkdir -p "$out"
 echo "results in $out"
@@ -60,19 +65,25 @@ fresh_postgres() {
     PGPASSWORD=patientkontrakt createdb -h localhost -U patientkontrakt "$1"
 }
 
-# run_side on|off|stock: starts that server, times it, runs the client, appends its figures.
+# run_side on|off|stock ROUND: starts that server, times it, runs the client, appends its figures.
 run_side() {
-    local side=$1 log="$out/server-$1.log" app=$ours portal=operation start first ready rss_ready rss_after
+    local side=$1 round=$2 app=$ours portal=operation start first ready rss_ready rss_after
+    local name="$side" log client
+    [ "$rounds" = 1 ] || name="$side-$round"
+    log="$out/server-$name.log"
+    client="$out/client-$name.txt"
     local args=(--server.port="$port")
     local env=()
     if [ "$side" = stock ]; then
         app=$stock
         portal=include
-        args+=(--bench.data-dir="$out/data-$side")
+        args+=(--bench.data-dir="$out/data-$name")
     else
-        args+=(--patientkontrakt.data-dir="$out/data-$side")
+        args+=(--patientkontrakt.data-dir="$out/data-$name")
         [ "$side" = on ] || args+=(--patientkontrakt.validation.benchmark-without-profiles=true)
     fi
+    # A fresh database for every server and round, also when OUT is used again.
+    rm -rf "$out/data-$name"
     if [ "$db" = postgres ]; then
         local name="pk_bench_stock_$([ "$side" = stock ] && echo hapi || echo "$side")"
         fresh_postgres "$name"
@@ -97,34 +108,49 @@ run_side() {
 
     ./mvnw -B -q -pl fhir-server -Pbench exec:java@stock-comparison -Djacoco.skip=true -Dexec.args="--base-url \
 http://127.0.0.1:$port/fhir --portal-view $portal --contracts ${CONTRACTS:-200} --concurrency ${CONCURRENCY:-8} \
---reads ${READS:-300} --portal-views ${PORTAL_VIEWS:-300} --updates ${UPDATES:-100}" >"$out/client-$side.txt" 2>&1 || {
-        echo "the client failed against $side; see $out/client-$side.txt" >&2
-        tail -20 "$out/client-$side.txt" >&2
+--reads ${READS:-300} --portal-views ${PORTAL_VIEWS:-300} --updates ${UPDATES:-100} \
+--read-warm-up ${READ_WARM_UP:-1000}" >"$client" 2>&1 || {
+        echo "the client failed against $side; see $client" >&2
+        tail -20 "$client" >&2
         exit 1
     }
     rss_after=$(rss_kb "$pid")
     kill "$pid"
     wait "$pid" 2>/dev/null || true
     pid=""
-    echo "side=$side first_ms=$first ready_ms=$ready rss_ready_kb=$rss_ready rss_after_kb=$rss_after" \
-        "$(grep '^summary ' "$out/client-$side.txt" | cut -d' ' -f2-)" >>"$out/figures.txt"
-    grep -E '^\|' "$out/client-$side.txt"
+    echo "side=$side round=$round first_ms=$first ready_ms=$ready rss_ready_kb=$rss_ready" \
+        "rss_after_kb=$rss_after $(grep '^summary ' "$client" | cut -d' ' -f2-)" >>"$out/figures.txt"
+    grep -E '^\|' "$client"
 }
 
 : >"$out/figures.txt"
-for side in "${sides[@]}"; do
-    run_side "$side"
+for round in $(seq 1 "$rounds"); do
+    order=("${sides[@]}")
+    if [ $((round % 2)) = 0 ]; then
+        order=()
+        for ((i = ${#sides[@]} - 1; i >= 0; i--)); do order+=("${sides[$i]}"); done
+    fi
+    for side in "${order[@]}"; do
+        run_side "$side" "$round"
+    done
 done
 
 echo
 python3 - "$out/figures.txt" "$db" "$jvm_options" "${CONCURRENCY:-8}" <<'EOF'
-import sys
+import statistics, sys
 path, db, jvm, clients = sys.argv[1:]
-runs = {}
+by_round = {}  # side -> round -> figures
+went_first = {}  # round -> "on" or "stock", whichever of the two ran first in it
 for line in open(path):
     fields = dict(pair.split("=", 1) for pair in line.split())
-    side = fields.pop("side")
-    runs[side] = {k: float(v) for k, v in fields.items()}
+    side, rnd = fields.pop("side"), fields.pop("round", "1")
+    by_round.setdefault(side, {})[rnd] = {k: float(v) for k, v in fields.items()}
+    if side in ("on", "stock"):
+        went_first.setdefault(rnd, side)
+# Each figure's median over the rounds (a single round: its figures).
+runs = {side: {key: statistics.median(r[key] for r in rounds.values()) for key in next(iter(rounds.values()))}
+        for side, rounds in by_round.items()}
+round_count = max(len(rounds) for rounds in by_round.values())
 titles = {"on": "this service, validation on", "off": "this service, validation off",
           "stock": "stock HAPI JPA 8.8.0 (no validation)"}
 sides = [s for s in ("on", "off", "stock") if s in runs]
@@ -152,7 +178,7 @@ rows = [("start", "first 200 on `/fhir/metadata` (ready: readiness UP)"),
         ("portal", "portal view p50 / p99 (stock: the same `_include` search)"),
         ("update", "contract update p50 (validated on, unvalidated off and stock)"),
         ("errors", "errors (any answer not 2xx)")]
-print(f"Database: {db}; JVM options: {jvm}")
+print(f"Database: {db}; JVM options: {jvm}" + (f"; medians of {round_count} rounds" if round_count > 1 else ""))
 print("| figure | " + " | ".join(titles[s] for s in sides) + " |")
 print("|---|" + "---|" * len(sides))
 for key, title in rows:
@@ -169,4 +195,15 @@ if {"on", "off", "stock"} <= runs.keys():
     print(f"- ready (validation on) ÷ stock's first 200: {on['ready_ms'] / stock['first_ms']:.2f}× (target ≤ 0.6×)")
     print(f"- read by id p50 ÷ stock's: {on['read_p50'] / stock['read_p50']:.2f}×; portal view p50 ÷ stock's"
           f" `_include` search: {on['portal_p50'] / stock['portal_p50']:.2f}×")
+if round_count > 1 and {"on", "stock"} <= runs.keys():
+    # Each round's ratios, so that the spread shows beside the medians.
+    print()
+    print("Round by round, this service with validation on ÷ the stock server (first: the side that went first):")
+    print("| round | first | ready | RSS ready | RSS after | writes | read p50 | portal p50 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for rnd in sorted(by_round["on"].keys() & by_round["stock"].keys(), key=int):
+        on, stock = by_round["on"][rnd], by_round["stock"][rnd]
+        ratio = lambda key, base=None: f"{on[key] / stock[base or key]:.2f}×"
+        print(f"| {rnd} | {went_first[rnd]} | {ratio('ready_ms', 'first_ms')} | {ratio('rss_ready_kb')} | {ratio('rss_after_kb')}"
+              f" | {ratio('contracts_per_s')} | {ratio('read_p50')} | {ratio('portal_p50')} |")
 EOF

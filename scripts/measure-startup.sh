@@ -7,6 +7,7 @@
 #        scripts/measure-startup.sh 3 -Xmx1g -XX:+UseSerialGC
 #        JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java AOT=1 scripts/measure-startup.sh 3 -Xmx1g
 #                                                   # Java 25 with an ahead-of-time cache (JEP 483/514)
+#        CDS=1 scripts/measure-startup.sh 3 -Xmx1g  # Java 17 with a class-data archive (AppCDS)
 #
 # Uses the executable jar, extracted once with Spring Boot's jar tools (as a deployment would run
 # it); builds it first if missing. JAVA picks the java binary; with AOT=1 (Java 25 or newer) a
@@ -32,20 +33,40 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 app_jar=$(extract_jar "$jar" "$work/app")
 java="${JAVA:-java}"
+# train RECORD_OPTION: a training run through readiness, stopped as a deployment stops it (SIGTERM);
+# the JVM writes the cache or archive that RECORD_OPTION names as it exits.
+train() {
+    "$java" "$1" -jar "$app_jar" \
+        --patientkontrakt.data-dir="$work/training" --server.port=18079 >"$work/training.log" 2>&1 &
+    training=$!
+    wait_for_200 "http://127.0.0.1:18079/actuator/health/readiness" "$training" "$work/training.log"
+    kill "$training"
+    wait "$training" 2>/dev/null || true
+}
+if [ "${CDS:-0}" = 1 ]; then
+    # Java 17's application class-data sharing: the classes a training run loaded, parsed and
+    # verified once into a static archive that every later start maps. Built from the training
+    # run's class list without its lambda-proxy entries: with them, Debian's OpenJDK 17.0.15 dies
+    # in SystemDictionaryShared::adjust_lambda_proxy_class_dictionary while writing the archive, as
+    # it does writing a dynamic one (-XX:ArchiveClassesAtExit).
+    train -XX:DumpLoadedClassList="$work/classes.all"
+    grep -v '^@lambda-proxy' "$work/classes.all" >"$work/classes.lst"
+    "$java" -Xshare:dump -XX:SharedClassListFile="$work/classes.lst" -XX:SharedArchiveFile="$work/app.jsa" \
+        -cp "$app_jar" >"$work/dump.log" 2>&1 || true
+    if [ ! -s "$work/app.jsa" ]; then
+        echo "no class-data archive was written; the end of the dump's log:" >&2
+        tail -20 "$work/dump.log" >&2
+        exit 1
+    fi
+    jvm_options=(-XX:SharedArchiveFile="$work/app.jsa" "${jvm_options[@]}")
+fi
 if [ "${AOT:-0}" = 1 ]; then
     if [ "${AOT_TRAINING:-ready}" = refresh ]; then
         # A training run that stops once the application context is refreshed.
         "$java" -XX:AOTCacheOutput="$work/app.aot" -Dspring.context.exit=onRefresh -jar "$app_jar" \
             --patientkontrakt.data-dir="$work/training" --server.port=0 >"$work/training.log" 2>&1 || true
     else
-        # A training run through readiness, stopped as a deployment stops it: the JVM writes the
-        # cache as it exits.
-        "$java" -XX:AOTCacheOutput="$work/app.aot" -jar "$app_jar" \
-            --patientkontrakt.data-dir="$work/training" --server.port=18079 >"$work/training.log" 2>&1 &
-        training=$!
-        wait_for_200 "http://127.0.0.1:18079/actuator/health/readiness" "$training" "$work/training.log"
-        kill "$training"
-        wait "$training" 2>/dev/null || true
+        train -XX:AOTCacheOutput="$work/app.aot"
     fi
     if [ ! -s "$work/app.aot" ]; then
         echo "the training run wrote no AOT cache; its log:" >&2

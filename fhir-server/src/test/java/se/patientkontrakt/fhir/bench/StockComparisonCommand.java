@@ -52,8 +52,10 @@ public final class StockComparisonCommand {
                                     (a stock server)
               --contracts N         new contracts measured (default 200)
               --concurrency C       clients writing them at once (default 8)
-              --warm-up W           contracts written one at a time before them, and reads and portal
-                                    views before each of those phases, not measured (default 20)
+              --warm-up W           contracts written one at a time before them, not measured (default 20)
+              --read-warm-up V      reads by id before the measured ones, and portal views before
+                                    theirs, not measured (default W): a server's read path is only
+                                    compiled by the JIT after some thousands of requests
               --reads R             reads by id (default 300)
               --portal-views P      portal views (default 300)
               --updates U           contract updates (default 100)
@@ -109,6 +111,7 @@ public final class StockComparisonCommand {
         int contracts;
         int concurrency;
         int warmUp;
+        int readWarmUp;
         int reads;
         int portalViews;
         int updates;
@@ -122,6 +125,7 @@ public final class StockComparisonCommand {
                             "contracts",
                             "concurrency",
                             "warm-up",
+                            "read-warm-up",
                             "reads",
                             "portal-views",
                             "updates",
@@ -134,6 +138,7 @@ public final class StockComparisonCommand {
             contracts = options.positive("contracts", 200);
             concurrency = options.positive("concurrency", 8);
             warmUp = options.positive("warm-up", 20);
+            readWarmUp = options.positive("read-warm-up", warmUp);
             reads = options.positive("reads", 300);
             portalViews = options.positive("portal-views", 300);
             updates = options.positive("updates", 100);
@@ -146,8 +151,8 @@ public final class StockComparisonCommand {
         StockComparisonCommand command =
                 new StockComparisonCommand(options.string("base-url", "http://127.0.0.1:8080/fhir"));
         System.out.printf(
-                "Side by side at %s: %d new contracts from %d clients after %d one at a time, %d reads by id, %d"
-                        + " portal views (%s), %d contract updates; %d processors here%n%n",
+                "Side by side at %s: %d new contracts from %d clients after %d one at a time, %d reads by id and %d"
+                        + " portal views (%s) after %d of each, %d contract updates; %d processors here%n%n",
                 command.base,
                 contracts,
                 concurrency,
@@ -155,6 +160,7 @@ public final class StockComparisonCommand {
                 reads,
                 portalViews,
                 includeSearch ? "CarePlan search with _include" : "$patientkontrakt",
+                readWarmUp,
                 updates,
                 Runtime.getRuntime().availableProcessors());
 
@@ -175,7 +181,7 @@ public final class StockComparisonCommand {
 
         SplittableRandom random = new SplittableRandom(seed);
         RequestMaker read = i -> command.get("/CarePlan/" + contractId(warmUp + random.nextInt(contracts)));
-        command.run("warm-up reads", warmUp, 1, read);
+        command.run("warm-up reads", readWarmUp, 1, read);
         phases.add(command.run("read by id", reads, 1, read));
         RequestMaker portal = i -> {
             String patient = patientId(warmUp + random.nextInt(contracts));
@@ -184,7 +190,7 @@ public final class StockComparisonCommand {
                             ? "/CarePlan?subject=" + encode("Patient/" + patient) + PORTAL_INCLUDES
                             : "/Patient/" + patient + "/$patientkontrakt");
         };
-        command.run("warm-up portal views", warmUp, 1, portal);
+        command.run("warm-up portal views", readWarmUp, 1, portal);
         phases.add(command.run("portal view", portalViews, 1, portal));
         phases.add(command.run("contract update", updates, 1, i -> command.update(contractId(warmUp + i % contracts))));
 
