@@ -538,16 +538,7 @@ class BulkExportIT extends SecuredFhirIT {
         assertThat(retention.removeOrphans(Instant.now().plusSeconds(60))).isGreaterThanOrEqualTo(2);
 
         assertNoVersionStored(List.of(late.getValue(), leftBeforeTheTags.getValue()));
-        for (String file : kept.files()) {
-            assertThat(RestAssured.given()
-                            .auth()
-                            .oauth2(WAREHOUSE)
-                            .when()
-                            .get(file)
-                            .statusCode())
-                    .as("a file of the export that is still there: " + file)
-                    .isEqualTo(200);
-        }
+        assertServedAs(kept.files(), 200);
         assertThat(binaries().read(namingNoExport, new SystemRequestDetails()))
                 .as("a Binary that names no export is not this pass's to remove")
                 .isNotNull();
@@ -587,6 +578,11 @@ class BulkExportIT extends SecuredFhirIT {
 
     /** Each file answers its owner 404. */
     private static void assertNotServed(List<String> files) {
+        assertServedAs(files, 404);
+    }
+
+    /** Each file answers its owner with {@code status}. */
+    private static void assertServedAs(List<String> files, int status) {
         for (String file : files) {
             assertThat(RestAssured.given()
                             .auth()
@@ -595,7 +591,7 @@ class BulkExportIT extends SecuredFhirIT {
                             .get(file)
                             .statusCode())
                     .as(file)
-                    .isEqualTo(404);
+                    .isEqualTo(status);
         }
     }
 
