@@ -85,9 +85,9 @@ run_side() {
     # A fresh database for every server and round, also when OUT is used again.
     rm -rf "$out/data-$name"
     if [ "$db" = postgres ]; then
-        local name="pk_bench_stock_$([ "$side" = stock ] && echo hapi || echo "$side")"
-        fresh_postgres "$name"
-        env=(SPRING_DATASOURCE_URL="jdbc:postgresql://localhost:5432/$name"
+        local database="pk_bench_stock_$([ "$side" = stock ] && echo hapi || echo "$side")"
+        fresh_postgres "$database"
+        env=(SPRING_DATASOURCE_URL="jdbc:postgresql://localhost:5432/$database"
             SPRING_DATASOURCE_USERNAME=patientkontrakt SPRING_DATASOURCE_PASSWORD=patientkontrakt)
         [ "$side" = stock ] || env+=(SPRING_PROFILES_ACTIVE=postgres)
     fi
