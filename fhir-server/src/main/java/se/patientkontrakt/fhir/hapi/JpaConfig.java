@@ -12,6 +12,7 @@ import ca.uhn.fhir.jpa.batch2.JpaBatch2Config;
 import ca.uhn.fhir.jpa.config.HapiJpaConfig;
 import ca.uhn.fhir.jpa.config.r4.JpaR4Config;
 import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
+import ca.uhn.fhir.jpa.dao.index.DaoSearchParamSynchronizer;
 import ca.uhn.fhir.jpa.migrate.DriverTypeEnum;
 import ca.uhn.fhir.jpa.migrate.HapiMigrator;
 import ca.uhn.fhir.jpa.migrate.tasks.HapiFhirJpaMigrationTasks;
@@ -168,6 +169,13 @@ class JpaConfig {
         return new OneByOneIdResolution(
                 DriverTypeEnum.fromDriverClassName(dataSourceProperties.determineDriverClassName())
                         == DriverTypeEnum.H2_EMBEDDED);
+    }
+
+    /** HAPI's index synchronisation on update, linear in the rows (see {@link LinearIndexSynchronizer}). */
+    @Bean
+    @Primary
+    DaoSearchParamSynchronizer linearIndexSynchronizer() {
+        return new LinearIndexSynchronizer();
     }
 
     @Bean

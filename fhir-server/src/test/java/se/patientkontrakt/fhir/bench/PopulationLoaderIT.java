@@ -165,6 +165,116 @@ class PopulationLoaderIT extends SecuredFhirIT {
         assertThat(untouched.getIdentifierFirstRep().getValue()).isEqualTo(earlier.personnummerValue());
     }
 
+    /**
+     * A Group of more members than {@code hapi/GroupMemberResolution} leaves to HAPI, stored in
+     * parts (one create, then patches that add members): every member is linked to the Patient it
+     * names (found by {@code member} and {@code current-member}), and a Group that names a patient
+     * no one is, or a deleted one, is refused as a small Group is.
+     */
+    @Test
+    void aLargeGroupIsStoredInPartsWithEveryMemberLinkedAndOneNamingNoPatientIsRefused() throws Exception {
+        long seed = ThreadLocalRandom.current().nextLong(1_000_000, 1_000_000_000);
+        int residents = 3 * 110;
+        ListedPopulation population = new ListedPopulation(seed, residents, LocalDate.now(), 2);
+        PopulationNdjson ndjson = new PopulationNdjson(fhirContext, population);
+        ndjson.write(directory);
+        Path groups = directory.resolve("Group.ndjson");
+        Group everyone = ndjson.group(
+                Malgrupp.PLUS_75,
+                IntStream.range(0, residents)
+                        .mapToObj(i -> member(population.prefix() + "-" + i))
+                        .toList());
+        everyone.setId(population.prefix() + "-alla");
+        Files.writeString(groups, fhirContext.newJsonParser().encodeResourceToString(everyone) + "\n");
+
+        Result result = new PopulationLoader(new PopulationLoader.Settings(
+                        URI.create("http://localhost:" + port + "/fhir"),
+                        () -> Optional.of(LOADER),
+                        100,
+                        2,
+                        // 330 members of some 120 bytes: the Group in at least three parts.
+                        16_000,
+                        directory.resolve("rejected.tsv"),
+                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)))
+                .load(PopulationNdjson.FILES.stream().map(directory::resolve).toList());
+
+        assertThat(result.rejected()).isEmpty();
+        Group stored = read(FOLLOW_UP, "Group/" + everyone.getIdPart(), Group.class);
+        assertThat(stored.getMember()).hasSize(residents);
+        assertThat(Integer.parseInt(stored.getMeta().getVersionId())).isGreaterThanOrEqualTo(3);
+        for (int i : new int[] {0, 109, 110, 250, residents - 1}) {
+            String patient = "Patient/" + population.prefix() + "-" + i;
+            assertThat(search(FOLLOW_UP, "/Group?member=" + patient).getEntry())
+                    .extracting(entry -> entry.getResource().getIdElement().getIdPart())
+                    .contains(everyone.getIdPart());
+            assertThat(search(FOLLOW_UP, "/Group?current-member=" + patient).getEntry())
+                    .extracting(entry -> entry.getResource().getIdElement().getIdPart())
+                    .contains(everyone.getIdPart());
+        }
+
+        // The region's next load leaves one resident out: that member's links go, the others stay.
+        String leftOut = "Patient/" + population.prefix() + "-250";
+        stored.getMember().removeIf(member -> member.getEntity().getReference().equals(leftOut));
+        stored.setQuantity(stored.getMember().size());
+        as(LOADER)
+                .body(fhirContext.newJsonParser().encodeResourceToString(stored))
+                .when()
+                .put("/Group/" + everyone.getIdPart())
+                .then()
+                .statusCode(200);
+        assertThat(search(FOLLOW_UP, "/Group?member=" + leftOut).getEntry()).isEmpty();
+        assertThat(search(FOLLOW_UP, "/Group?current-member=" + leftOut).getEntry())
+                .isEmpty();
+        assertThat(search(FOLLOW_UP, "/Group?member=Patient/" + population.prefix() + "-251")
+                        .getEntry())
+                .hasSize(1);
+        assertThat(search(FOLLOW_UP, "/Group?current-member=Patient/" + population.prefix() + "-249")
+                        .getEntry())
+                .hasSize(1);
+
+        List<Group.GroupMemberComponent> members = new ArrayList<>();
+        IntStream.range(0, 150).forEach(i -> members.add(member(population.prefix() + "-" + i)));
+        members.add(member(population.prefix() + "-no-such-patient"));
+        Group unknown = ndjson.group(Malgrupp.RUB_4, members);
+        unknown.setId(population.prefix() + "-okand");
+        as(LOADER)
+                .body(fhirContext.newJsonParser().encodeResourceToString(unknown))
+                .when()
+                .put("/Group/" + unknown.getIdPart())
+                .then()
+                .statusCode(org.hamcrest.Matchers.either(org.hamcrest.Matchers.is(400))
+                        .or(org.hamcrest.Matchers.is(404)))
+                .body(org.hamcrest.Matchers.containsString(population.prefix() + "-no-such-patient"));
+        as(FOLLOW_UP).when().get("/Group/" + unknown.getIdPart()).then().statusCode(404);
+
+        ObjectNode template = (ObjectNode) JSON.readTree(
+                Files.readAllLines(directory.resolve("Patient.ndjson")).get(0));
+        ObjectNode gone = variant(template, "-borta", ContractFixture.personnummer());
+        as(EHR).body(gone.toString())
+                .when()
+                .put("/Patient/" + gone.get("id").asText())
+                .then()
+                .statusCode(201);
+        as(EHR).when().delete("/Patient/" + gone.get("id").asText()).then().statusCode(200);
+        Group.GroupMemberComponent deleted = new Group.GroupMemberComponent(
+                        new Reference("Patient/" + gone.get("id").asText()))
+                .setPeriod(new Period().setStartElement(new org.hl7.fhir.r4.model.DateTimeType("2026-01-01")));
+        members.set(members.size() - 1, deleted);
+        Group withDeleted = ndjson.group(Malgrupp.RUB_4, members);
+        withDeleted.setId(population.prefix() + "-borttagen");
+        as(LOADER)
+                .body(fhirContext.newJsonParser().encodeResourceToString(withDeleted))
+                .when()
+                .put("/Group/" + withDeleted.getIdPart())
+                .then()
+                .statusCode(org.hamcrest.Matchers.either(org.hamcrest.Matchers.is(400))
+                        .or(org.hamcrest.Matchers.is(404))
+                        .or(org.hamcrest.Matchers.is(409))
+                        .or(org.hamcrest.Matchers.is(410)))
+                .body(org.hamcrest.Matchers.containsString(gone.get("id").asText()));
+        as(FOLLOW_UP).when().get("/Group/" + withDeleted.getIdPart()).then().statusCode(404);
+    }
+
     /** The template Patient under another id, with this personnummer when given. */
     private static ObjectNode variant(ObjectNode template, String idSuffix, String personnummer) {
         ObjectNode copy = template.deepCopy();
