@@ -17,6 +17,11 @@
 # rebuild it after a change (or name a copy in JAR, so a build meanwhile does not replace it). The server runs without access control (as the other benchmarks), so
 # the loader sends no token; BATCH (lines per Bundle, default 200) and CONCURRENCY (Bundles in
 # flight, default 2) tune the load; SEED (default 42) and TODAY (default 2026-11-23) the population.
+# SECURED=1 runs the server with access control on, trusting the test issuer
+# (fhir-server/src/test/resources/auth), and loads with the token of a region-wide client
+# (system/Organization.cu system/Patient.cu system/Group.cu), as a region loads: every write then
+# also gets its Provenance. After the load, scripts/bench-population-measures.sh times the six
+# population measures (MEASURE_ROUNDS each, default 5; 0 skips them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,18 +54,34 @@ if curl -s -o /dev/null "$base/metadata"; then
     echo "something already answers on port $port: choose another with PORT" >&2
     exit 1
 fi
+secured=()
+load_token=()
+if [ -n "${SECURED:-}" ]; then
+    secured=(--spring.security.oauth2.resourceserver.jwt.issuer-uri=https://idp.test.patientkontrakt.se/realms/region
+        --spring.security.oauth2.resourceserver.jwt.audiences=patientkontrakt-fhir
+        --spring.security.oauth2.resourceserver.jwt.public-key-location=file:fhir-server/src/test/resources/auth/issuer-public-key.pem
+        --patientkontrakt.pdl.region-wide-clients=region-follow-up)
+    ./mvnw -q -pl fhir-server -Pbench exec:java@region-token -Djacoco.skip=true \
+        -Dexec.args="system/Organization.cu system/Patient.cu system/Group.cu" >"$out/load.token"
+    ./mvnw -q -pl fhir-server -Pbench exec:java@region-token -Djacoco.skip=true \
+        -Dexec.args="system/CarePlan.rs system/Group.rs" >"$out/measure.token"
+    load_token=(--token-file "$out/load.token")
+fi
 if [ "$database" = postgres ]; then
     SPRING_PROFILES_ACTIVE=postgres \
         SPRING_DATASOURCE_URL="jdbc:postgresql://localhost:5432/$pg_name" \
         SPRING_DATASOURCE_USERNAME=patientkontrakt SPRING_DATASOURCE_PASSWORD=patientkontrakt \
-        java -Xmx1500m -jar "$jar" --server.port="$port" --patientkontrakt.data-dir="$out/data" >"$out/server.log" 2>&1 &
+        java -Xmx1500m -jar "$jar" --server.port="$port" --patientkontrakt.data-dir="$out/data" "${secured[@]}" \
+        >"$out/server.log" 2>&1 &
 else
-    java -Xmx1500m -jar "$jar" --server.port="$port" --patientkontrakt.data-dir="$out/data" >"$out/server.log" 2>&1 &
+    java -Xmx1500m -jar "$jar" --server.port="$port" --patientkontrakt.data-dir="$out/data" "${secured[@]}" \
+        >"$out/server.log" 2>&1 &
 fi
 server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do
-    curl -sf -o /dev/null "$base/metadata" && break
+    # 401 without a token once a secured server is ready; 503 before
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/actuator/health/readiness")" = 200 ] && break
     kill -0 "$server" 2>/dev/null || { echo "the server stopped; see $out/server.log" >&2; exit 1; }
     sleep 1
 done
@@ -69,10 +90,15 @@ echo "$(date +%T) server up"
 status=0
 java -Dloader.main=se.patientkontrakt.fhir.population.PopulationLoader -cp "$jar" \
     org.springframework.boot.loader.launch.PropertiesLauncher \
-    --base-url "$base" --batch-size "${BATCH:-200}" --concurrency "${CONCURRENCY:-2}" \
+    --base-url "$base" "${load_token[@]}" --batch-size "${BATCH:-200}" --concurrency "${CONCURRENCY:-2}" \
     --report "$out/rejected-lines.tsv" \
     "$out/ndjson/Organization.ndjson" "$out/ndjson/Patient.ndjson" "$out/ndjson/Group.ndjson" \
     >"$out/load.txt" 2>"$out/load.err" || status=$?
 grep -h "lines/s" "$out/load.err" | awk '{ last[$1] = $0 } END { for (f in last) print last[f] }'
 cat "$out/load.txt"
 [ "$status" -eq 0 ] || [ "$status" -eq 3 ] || { echo "the load stopped (exit $status); see $out/load.err" >&2; exit "$status"; }
+if [ "${MEASURE_ROUNDS:-5}" -gt 0 ]; then
+    echo "$(date +%T) the population measures, ${MEASURE_ROUNDS:-5} times each"
+    TOKEN="$( [ -z "${SECURED:-}" ] || cat "$out/measure.token")" ROUNDS="${MEASURE_ROUNDS:-5}" \
+        scripts/bench-population-measures.sh "$base" | tee "$out/measures.txt"
+fi

@@ -14,6 +14,9 @@
 # DURATION (default 20 s), WARMUP_RUN (10 s) and NEW (1000 contracts) shorten a trial run.
 # LOAD_ONLY=1 loads and measures nothing (for scripts/bench-pdl.sh). To measure a database loaded before: LOADED (contracts of seed 42 already there), BESIDES (other
 # populations there, as ",seed:count,..."), SEED (the first seed for new contracts, default 43).
+# LISTED_AT (seed:count of a listed population loaded before with scripts/bench-population.sh, same
+# TODAY): the contracts' patients hold none of its residents' numbers and are listed at its health
+# centres, so they are part of the population the follow-up measures count.
 #
 # The load runs with validation off and eight clients, in steps of STEP contracts (default
 # 10,000) with a server restart between (H2 gives the space of rewritten chunks back over a
@@ -84,6 +87,7 @@ bench() { # exec id, arguments
     ./mvnw -q -pl fhir-server -Pbench exec:java@"$1" -Djacoco.skip=true -Dexec.args="$2"
 }
 common="--base-url $base --seed 42 --today $today"
+listed_at="${LISTED_AT:+ --listed-at $LISTED_AT}"
 
 loaded="${LOADED:-0}"
 besides="${BESIDES:-}"
@@ -92,7 +96,7 @@ for size in "${sizes[@]}"; do
     while [ "$loaded" -lt "$size" ]; do
         to=$((loaded + step < size ? loaded + step : size))
         start false "load-$to"
-        bench populate "$common --count $to --from $loaded --concurrency 8" \
+        bench populate "$common --count $to --from $loaded --concurrency 8$listed_at" \
             >"$out/load-$to.txt" 2>"$out/load-$to.err"
         stop
         echo "$(date +%T) loaded $to: $(grep -o '[0-9.]* contracts/s' "$out/load-$to.txt")"
@@ -104,7 +108,7 @@ for size in "${sizes[@]}"; do
     bench read-latency "$common --count $size --concurrency 1 --duration $duration --warmup 5" >"$out/read-$size.txt" 2>&1
     bench read-latency "$common --count $size --concurrency 1 --duration $duration --warmup 5 --scenarios update-next-step" \
         >"$out/update-$size.txt" 2>&1
-    bench populate "--base-url $base --today $today --count $new --seed $seed --concurrency 8 --besides 42:$size$besides" \
+    bench populate "--base-url $base --today $today --count $new --seed $seed --concurrency 8 --besides 42:$size$besides$listed_at" \
         >"$out/create-$size.txt" 2>"$out/create-$size.err"
     besides="$besides,$seed:$new"
     seed=$((seed + 1))

@@ -4,6 +4,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -121,6 +122,13 @@ final class ListedPopulation {
 
     int count() {
         return numbers.size();
+    }
+
+    /** The personnummer and samordningsnummer of every resident. */
+    Set<String> personalNumbers() {
+        Set<String> values = new HashSet<>();
+        numbers.forEach(number -> values.add(number.value()));
+        return values;
     }
 
     List<HealthCentre> centres() {

@@ -11,6 +11,7 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.Test;
@@ -81,6 +82,33 @@ class ListedPopulationTest {
                         r -> r.listedAt().id(), java.util.stream.Collectors.counting()));
         assertThat(listed).hasSize(30);
         assertThat(listed.values()).allSatisfy(n -> assertThat(n).isBetween(700L, 1_300L));
+    }
+
+    @Test
+    void contractsLoadedBesideTheResidentsHoldNoneOfTheirNumbersAndAreListedAtTheirCentres() {
+        ListedPopulation residents = new ListedPopulation(42, 20_000, TODAY);
+        SyntheticPopulation contracts = new SyntheticPopulation(42, 5_000, TODAY, residents.personalNumbers());
+
+        assertThat(contracts.personalNumbers()).doesNotContainAnyElementsOf(residents.personalNumbers());
+
+        ListedPopulation.HealthCentre centre = residents.centres().get(1);
+        Bundle bundle = PopulationBundles.contract(contracts.contract(7));
+        PopulationBundles.listAt(bundle, centre);
+        List<Patient> patients = bundle.getEntry().stream()
+                .map(entry -> entry.getResource())
+                .filter(Patient.class::isInstance)
+                .map(Patient.class::cast)
+                .toList();
+        assertThat(patients).singleElement().satisfies(patient -> assertThat(patient.getGeneralPractitioner())
+                .singleElement()
+                .satisfies(listing -> {
+                    assertThat(listing.getReference()).isEqualTo("Organization/" + centre.id());
+                    assertThat(listing.getDisplay()).isEqualTo(centre.name());
+                }));
+        assertThat(bundle.getEntry())
+                .filteredOn(entry -> !(entry.getResource() instanceof Patient))
+                .allSatisfy(entry -> assertThat(FHIR.newJsonParser().encodeResourceToString(entry.getResource()))
+                        .doesNotContain(centre.id()));
     }
 
     @Test

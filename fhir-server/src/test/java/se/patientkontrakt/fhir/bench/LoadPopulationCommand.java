@@ -53,7 +53,12 @@ public final class LoadPopulationCommand {
               --concurrency C     transactions in flight at once (default 4)
               --today YYYY-MM-DD  date that next steps and follow-ups are placed around (default: today)
               --besides S:N,...   populations already in the database (seed S, N contracts, same --today):
-                                  draw no personnummer they hold, which the server would refuse""";
+                                  draw no personnummer they hold, which the server would refuse
+              --listed-at S:N     a region's listed population already loaded (generate-population with
+                                  seed S, N residents, same --today): draw none of its residents'
+                                  personnummer, and list each patient (Patient.generalPractitioner) at
+                                  one of its health centres in turn, so the contracts' patients are
+                                  part of the listed population the follow-up counts""";
 
     static {
         // Before HAPI's FhirContext below logs its start-up.
@@ -74,9 +79,12 @@ public final class LoadPopulationCommand {
     private final int concurrency;
     private final AtomicReference<String> failure = new AtomicReference<>();
 
-    private LoadPopulationCommand(URI base, int concurrency) {
+    private final List<ListedPopulation.HealthCentre> centres;
+
+    private LoadPopulationCommand(URI base, int concurrency, List<ListedPopulation.HealthCentre> centres) {
         this.base = base;
         this.concurrency = concurrency;
+        this.centres = centres;
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -87,9 +95,10 @@ public final class LoadPopulationCommand {
         int concurrency;
         LocalDate today;
         Set<String> taken = new HashSet<>();
+        List<ListedPopulation.HealthCentre> centres = List.of();
         try {
             Options options = Options.parse(
-                    args, List.of("base-url", "count", "from", "seed", "concurrency", "today", "besides"));
+                    args, List.of("base-url", "count", "from", "seed", "concurrency", "today", "besides", "listed-at"));
             baseUrl = options.string("base-url", "http://localhost:8080/fhir");
             count = options.positive("count", 1000);
             from = (int) options.number("from", 0);
@@ -107,13 +116,19 @@ public final class LoadPopulationCommand {
                     taken.addAll(otherPopulation(other.trim(), today).personalNumbers());
                 }
             }
+            String listedAt = options.string("listed-at", "");
+            if (!listedAt.isBlank()) {
+                ListedPopulation residents = listedPopulation(listedAt.trim(), today);
+                taken.addAll(residents.personalNumbers());
+                centres = residents.centres();
+            }
         } catch (Options.UsageException e) {
             System.err.println(e.getMessage() + System.lineSeparator() + USAGE);
             System.exit(2);
             return;
         }
         SyntheticPopulation population = new SyntheticPopulation(seed, count, today, taken);
-        if (!new LoadPopulationCommand(URI.create(baseUrl), concurrency).load(population, from, seed)) {
+        if (!new LoadPopulationCommand(URI.create(baseUrl), concurrency, centres).load(population, from, seed)) {
             System.exit(1);
         }
     }
@@ -131,6 +146,29 @@ public final class LoadPopulationCommand {
         }
         throw new Options.UsageException(
                 "--besides takes seed:count pairs, comma-separated (e.g. 42:100000), not '" + seedAndCount + "'");
+    }
+
+    /** The listed population named {@code seed:count}, as generate-population drew it around the same day. */
+    private static ListedPopulation listedPopulation(String seedAndCount, LocalDate today)
+            throws Options.UsageException {
+        String[] parts = seedAndCount.split(":");
+        try {
+            if (parts.length == 2 && Integer.parseInt(parts[1]) > 0) {
+                return new ListedPopulation(Long.parseLong(parts[0]), Integer.parseInt(parts[1]), today);
+            }
+        } catch (NumberFormatException e) {
+            // Said below.
+        }
+        throw new Options.UsageException("--listed-at takes seed:count (e.g. 42:300000), not '" + seedAndCount + "'");
+    }
+
+    /** Contract {@code index}'s Bundle, its patient listed at a health centre when the load lists them. */
+    private Bundle contractBundle(SyntheticPopulation population, int index) {
+        Bundle bundle = PopulationBundles.contract(population.contract(index));
+        if (!centres.isEmpty()) {
+            PopulationBundles.listAt(bundle, centres.get(index % centres.size()));
+        }
+        return bundle;
     }
 
     private boolean load(SyntheticPopulation population, int from, long seed) throws InterruptedException {
@@ -164,7 +202,7 @@ public final class LoadPopulationCommand {
         try (ProgressBar bar = new ProgressBar("contracts", sent)) {
             new Batch(
                             sent,
-                            i -> PopulationBundles.contract(population.contract(from + i)),
+                            i -> contractBundle(population, from + i),
                             i -> "contract " + (from + i) + " (Patient/syn" + seed + "-" + (from + i) + ")",
                             bar,
                             false)

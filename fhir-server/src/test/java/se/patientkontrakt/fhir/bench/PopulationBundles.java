@@ -153,6 +153,19 @@ final class PopulationBundles {
         return resource;
     }
 
+    /**
+     * Lists the patient of a contract's Bundle at a health centre of a region's listed population
+     * ({@code Patient.generalPractitioner}, as {@link PopulationNdjson} writes a resident's listing).
+     */
+    static void listAt(Bundle contract, ListedPopulation.HealthCentre centre) {
+        contract.getEntry().stream()
+                .map(Bundle.BundleEntryComponent::getResource)
+                .filter(Patient.class::isInstance)
+                .map(Patient.class::cast)
+                .forEach(patient -> patient.addGeneralPractitioner(
+                        new Reference("Organization/" + centre.id()).setDisplay(centre.name())));
+    }
+
     private static Patient patient(Contract contract) {
         boolean coordination = contract.number().samordningsnummer();
         String value = contract.number().value();
