@@ -318,6 +318,49 @@ class BulkExportIT extends SecuredFhirIT {
                 .isEqualTo("http._type");
     }
 
+    /**
+     * Queries joined with commas in one _typeFilter, one of them holding a comma of its own: HAPI
+     * would export every CareTeam here, so the kick-off is refused; each query in a parameter of its
+     * own is the same request, accepted.
+     */
+    @Test
+    void aTypeFilterWhoseQueriesCannotBeToldApartIsRefused() {
+        String joined = "CarePlan?_id=a,b,CareTeam?_id=c";
+
+        Response refused = as(WAREHOUSE)
+                .header("Prefer", "respond-async")
+                .queryParam("_type", "CarePlan,CareTeam")
+                .queryParam("_typeFilter", joined)
+                .when()
+                .get("/$export");
+
+        refused.then().statusCode(400);
+        assertThat(outcome(refused).getIssueFirstRep().getLocation().get(0).getValue())
+                .isEqualTo("http._typeFilter");
+        assertThat(diagnostics(refused)).contains(joined).contains("a _typeFilter parameter of its own");
+
+        Parameters body = new Parameters();
+        body.addParameter("_type", new StringType("CarePlan,CareTeam"));
+        body.addParameter("_typeFilter", new StringType(joined));
+        as(WAREHOUSE)
+                .header("Prefer", "respond-async")
+                .body(json(body))
+                .when()
+                .post("/$export")
+                .then()
+                .statusCode(400);
+
+        Response apart = as(WAREHOUSE)
+                .header("Prefer", "respond-async")
+                .queryParam("_type", "CarePlan,CareTeam")
+                .queryParam("_typeFilter", "CarePlan?_id=a,b")
+                .queryParam("_typeFilter", "CareTeam?_id=c")
+                .when()
+                .get("/$export");
+        apart.then().statusCode(202);
+        as(WAREHOUSE).when().delete(apart.header("Content-Location")).then().statusCode(202);
+    }
+
     @Test
     void untilLeavesOutWhatChangedAfterIt() throws Exception {
         Instant since = afterAMoment();

@@ -62,7 +62,7 @@ class BulkExportRoundTripIT extends SecuredFhirIT {
         }
         assertThat(shown).containsKeys("Patient", "CarePlan", "CareTeam", "Goal", "Practitioner", "Organization");
 
-        // One _typeFilter per resource: a comma inside a filter would read as the start of the next.
+        // One _typeFilter per resource, each naming exactly one.
         String typeFilters = shown.entrySet().stream()
                 .flatMap(type -> type.getValue().stream()
                         .map(id -> "&_typeFilter="
