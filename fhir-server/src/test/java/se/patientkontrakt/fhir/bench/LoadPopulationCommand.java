@@ -136,30 +136,32 @@ public final class LoadPopulationCommand {
     /** The population named {@code seed:count}, as it was loaded around the same day. */
     private static SyntheticPopulation otherPopulation(String seedAndCount, LocalDate today)
             throws Options.UsageException {
-        String[] parts = seedAndCount.split(":");
-        try {
-            if (parts.length == 2 && Integer.parseInt(parts[1]) > 0) {
-                return new SyntheticPopulation(Long.parseLong(parts[0]), Integer.parseInt(parts[1]), today);
-            }
-        } catch (NumberFormatException e) {
-            // Said below.
-        }
-        throw new Options.UsageException(
-                "--besides takes seed:count pairs, comma-separated (e.g. 42:100000), not '" + seedAndCount + "'");
+        SeedAndCount named =
+                SeedAndCount.parse(seedAndCount, "--besides takes seed:count pairs, comma-separated (e.g. 42:100000)");
+        return new SyntheticPopulation(named.seed(), named.count(), today);
     }
 
     /** The listed population named {@code seed:count}, as generate-population drew it around the same day. */
     private static ListedPopulation listedPopulation(String seedAndCount, LocalDate today)
             throws Options.UsageException {
-        String[] parts = seedAndCount.split(":");
-        try {
-            if (parts.length == 2 && Integer.parseInt(parts[1]) > 0) {
-                return new ListedPopulation(Long.parseLong(parts[0]), Integer.parseInt(parts[1]), today);
+        SeedAndCount named = SeedAndCount.parse(seedAndCount, "--listed-at takes seed:count (e.g. 42:300000)");
+        return new ListedPopulation(named.seed(), named.count(), today);
+    }
+
+    /** A population named on the command line by its seed and size. */
+    private record SeedAndCount(long seed, int count) {
+
+        static SeedAndCount parse(String value, String usage) throws Options.UsageException {
+            String[] parts = value.split(":");
+            try {
+                if (parts.length == 2 && Integer.parseInt(parts[1]) > 0) {
+                    return new SeedAndCount(Long.parseLong(parts[0]), Integer.parseInt(parts[1]));
+                }
+            } catch (NumberFormatException e) {
+                // Said below.
             }
-        } catch (NumberFormatException e) {
-            // Said below.
+            throw new Options.UsageException(usage + ", not '" + value + "'");
         }
-        throw new Options.UsageException("--listed-at takes seed:count (e.g. 42:300000), not '" + seedAndCount + "'");
     }
 
     /** Contract {@code index}'s Bundle, its patient listed at a health centre when the load lists them. */
