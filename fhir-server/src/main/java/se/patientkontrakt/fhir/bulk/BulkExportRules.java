@@ -319,13 +319,12 @@ class BulkExportRules implements RestInterceptor {
         }
     }
 
-    /** A parameter's values from the query, or from a {@code Parameters} body (a POST kick-off or poll). */
     /**
      * One {@code _typeFilter} value that joins several queries with commas, one of which holds a
-     * comma itself ({@code CarePlan?_id=a,b,CareTeam?_id=c}): HAPI splits such a value at every
-     * comma and then applied some of its queries to no type at all, so an export asked for one
-     * team held every team (found by {@code BulkExportRoundTripIT}). Refused, rather than exporting
-     * more than was asked; a query with a comma of its own goes in a {@code _typeFilter} of its own.
+     * comma itself ({@code CarePlan?_id=a,b,CareTeam?_id=c}): which comma ends a query cannot be
+     * told, and HAPI exported every CareTeam for it, though one was asked for (found by {@code
+     * BulkExportRoundTripIT}). Refused, rather than exporting more than was asked; a query with a
+     * comma of its own goes in a {@code _typeFilter} of its own.
      */
     private static void refuseAmbiguousFilters(String value) {
         String[] pieces = value.split(",");
@@ -341,6 +340,7 @@ class BulkExportRules implements RestInterceptor {
         }
     }
 
+    /** A parameter's values from the query, or from a {@code Parameters} body (a POST kick-off or poll). */
     static List<String> parameterValues(RequestDetails request, String name) {
         List<String> values = new ArrayList<>();
         String[] query = request.getParameters().get(name);
