@@ -12,8 +12,8 @@ import ca.uhn.fhir.jpa.util.AddRemoveCount;
  * version with those stored for the old one, to insert and delete only the difference. It finds
  * what is new by asking, for every new row, whether the stored rows contain it, and the stored
  * rows come as a list: for a Group of n members (a {@code member} and a {@code current-member}
- * link each) that is some (2n)² row comparisons. Adding the sixth part of 75 år och äldre (38,903
- * members) to a Group of 22,000 ran for more than seven minutes without ending (a thread dump
+ * link each) that is some (2n)² row comparisons. Adding the fifth part of 75 år och äldre (38,903
+ * members) to the some 30,000 stored ran for more than seven minutes without ending (a thread dump
  * showed {@code DaoSearchParamSynchronizer.subtract} in {@code ArrayList.contains}). The new rows
  * already come as hash sets; this class hands HAPI the stored rows as hash sets too, so each
  * comparison is one hash look-up. Everything else is HAPI's: the same rows are compared with the
