@@ -8,6 +8,7 @@ import ca.uhn.fhir.jpa.api.dao.DaoRegistry;
 import ca.uhn.fhir.rest.server.exceptions.ResourceGoneException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import ca.uhn.fhir.rest.server.exceptions.UnprocessableEntityException;
+import java.time.Clock;
 import java.time.LocalDate;
 import java.util.Set;
 import org.hl7.fhir.instance.model.api.IBaseResource;
@@ -53,10 +54,13 @@ class ContractRulesInterceptor implements StorageInterceptor {
 
     private final FhirContext fhirContext;
     private final DaoRegistry daoRegistry;
+    /** The server's clock: "in force today" is its day in Sweden, as for the profiles' constraints. */
+    private final Clock clock;
 
-    ContractRulesInterceptor(FhirContext fhirContext, DaoRegistry daoRegistry) {
+    ContractRulesInterceptor(FhirContext fhirContext, DaoRegistry daoRegistry, Clock clock) {
         this.fhirContext = fhirContext;
         this.daoRegistry = daoRegistry;
+        this.clock = clock;
     }
 
     @Hook(value = Pointcut.STORAGE_PRESTORAGE_RESOURCE_CREATED, order = HookOrder.CONTENT + 10)
@@ -128,7 +132,7 @@ class ContractRulesInterceptor implements StorageInterceptor {
         } else {
             return false;
         }
-        LocalDate today = LocalDate.now(Vocabulary.SWEDEN);
+        LocalDate today = LocalDate.now(clock.withZone(Vocabulary.SWEDEN));
         return team.getParticipant().stream()
                 .filter(p -> p.getRole().stream()
                         .flatMap(role -> role.getCoding().stream())

@@ -5,6 +5,7 @@ import ca.uhn.fhir.context.support.ConceptValidationOptions;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.context.support.ValidationSupportContext;
 import ca.uhn.fhir.context.support.ValueSetExpansionOptions;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.context.IWorkerContext;
@@ -62,7 +64,8 @@ import org.hl7.fhir.utilities.xhtml.XhtmlNode;
  * types, fixed and pattern values, slices (by value or pattern, and extension url), bindings
  * (required and extensible: the value set expanded once in memory), reference target types, and
  * every FHIRPath constraint of severity error parsed once with the R4 FHIRPath engine and evaluated
- * on the model objects. Elements the profile does not expand are checked against their type's
+ * on the model objects (one asking for {@code today()} parsed once a day, with the day in Sweden
+ * written in: {@link SwedishToday}). Elements the profile does not expand are checked against their type's
  * definition (FHIR core), so base constraints (ele-1, ext-1, per-1, …) hold everywhere.
  */
 public final class CompiledProfileChecker {
@@ -101,6 +104,13 @@ public final class CompiledProfileChecker {
     private final Map<String, Boolean> knownCodes = new ConcurrentHashMap<>();
     private final Map<String, Boolean> knownSystems = new ConcurrentHashMap<>();
     private final Set<String> vouchedCodings;
+    /** The day in Sweden, for the constraints that ask for today. */
+    private final Supplier<LocalDate> today;
+
+    private volatile ParsedForDay parsedForDay = new ParsedForDay(LocalDate.MIN, Map.of());
+
+    /** The constraints asking for today, parsed with that day written in, by their text. */
+    private record ParsedForDay(LocalDate day, Map<String, ExpressionNode> byExpression) {}
 
     /**
      * @param vouchedCodings {@code system|code} pairs that the profiles themselves fix (pattern and
@@ -108,8 +118,13 @@ public final class CompiledProfileChecker {
      *     cannot answer for: every valid contract carries them, the HL7 validator accepts them in
      *     every example, and any other code of such a system is referred
      */
-    CompiledProfileChecker(FhirContext fhirContext, IValidationSupport support, Collection<String> profileUrls) {
+    CompiledProfileChecker(
+            FhirContext fhirContext,
+            IValidationSupport support,
+            Collection<String> profileUrls,
+            Supplier<LocalDate> today) {
         this.support = support;
+        this.today = today;
         HapiWorkerContext worker = new HapiWorkerContext(fhirContext, support);
         this.fhirPath = newEngine(worker);
         this.evaluators = ThreadLocal.withInitial(() -> newEngine(worker));
@@ -301,8 +316,11 @@ public final class CompiledProfileChecker {
                 case "ele-1", "ext-1", "txt-1", "txt-2" -> node.nativeChecks.add(constraint.getKey());
                 default -> {
                     try {
-                        node.invariants.add(
-                                new Invariant(constraint.getKey(), fhirPath.parse(constraint.getExpression())));
+                        String expression = constraint.getExpression();
+                        node.invariants.add(new Invariant(
+                                constraint.getKey(),
+                                fhirPath.parse(expression),
+                                SwedishToday.asksForToday(expression) ? expression : null));
                     } catch (RuntimeException e) {
                         node.unsupported = "constraint " + constraint.getKey() + " does not compile: " + e.getMessage();
                     }
@@ -477,7 +495,9 @@ public final class CompiledProfileChecker {
         }
 
         private void evaluate(Base value, Invariant invariant, String path) {
-            if (!evaluators.get().evaluateToBoolean(null, resource, resource, value, invariant.expression())) {
+            ExpressionNode expression =
+                    invariant.daily() == null ? invariant.expression() : parsedForToday(invariant.daily());
+            if (!evaluators.get().evaluateToBoolean(null, resource, resource, value, expression)) {
                 throw new Refer(path + ": " + invariant.key());
             }
         }
@@ -928,11 +948,27 @@ public final class CompiledProfileChecker {
         }
     }
 
+    /** The constraint with today's day in Sweden written in, parsed once a day. */
+    private ExpressionNode parsedForToday(String expression) {
+        LocalDate day = today.get();
+        ParsedForDay parsed = parsedForDay;
+        if (!parsed.day().equals(day)) {
+            parsed = new ParsedForDay(day, new ConcurrentHashMap<>());
+            parsedForDay = parsed;
+        }
+        return parsed.byExpression()
+                .computeIfAbsent(expression, e -> evaluators.get().parse(SwedishToday.writtenFor(e, day)));
+    }
+
     // ---------------------------------------------------------------- model
 
     private record Definition(StructureDefinition structure, Node root) {}
 
-    private record Invariant(String key, ExpressionNode expression) {}
+    /**
+     * A constraint, parsed; {@code daily} is its text when it asks for today, to be parsed each day
+     * with the day written in.
+     */
+    private record Invariant(String key, ExpressionNode expression, String daily) {}
 
     /** The element an extension sits on: its definition's path and its type. */
     private record Host(String path, String type) {}

@@ -5,6 +5,8 @@ import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.context.support.ValidationSupportContext;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
@@ -36,6 +38,7 @@ import org.hl7.fhir.validation.ValidatorSettings;
 import org.hl7.fhir.validation.instance.InstanceValidator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.contract.ConformanceResources;
 import se.patientkontrakt.fhir.contract.Vocabulary;
@@ -65,6 +68,7 @@ public class ContractValidator {
 
     private final FhirContext fhirContext;
     private final ConformanceResources conformance;
+    private final Clock clock;
     private final CompletableFuture<Prepared> prepared;
 
     private record Prepared(
@@ -96,10 +100,25 @@ public class ContractValidator {
         }
     }
 
+    /** With the system clock in Sweden, as a validator outside the server (tests, benchmarks). */
     ContractValidator(FhirContext fhirContext, ConformanceResources conformance) {
+        this(fhirContext, conformance, Clock.system(Vocabulary.SWEDEN));
+    }
+
+    /**
+     * @param clock the server's clock: FHIRPath's {@code today()} in the profiles' constraints is
+     *     its day in Sweden, for both engines ({@link SwedishToday})
+     */
+    @Autowired
+    ContractValidator(FhirContext fhirContext, ConformanceResources conformance, Clock clock) {
         this.fhirContext = fhirContext;
         this.conformance = conformance;
+        this.clock = clock;
         this.prepared = new CompletableFuture<>();
+    }
+
+    private LocalDate today() {
+        return LocalDate.now(clock.withZone(Vocabulary.SWEDEN));
     }
 
     /**
@@ -137,9 +156,10 @@ public class ContractValidator {
                 chain,
                 conformance.structureDefinitions().stream()
                         .map(StructureDefinition::getUrl)
-                        .toList());
+                        .toList(),
+                this::today);
         long compiled = System.currentTimeMillis();
-        Prepared prepared = new Prepared(chain, new DefinitionCachingWorkerContext(chain), checker);
+        Prepared prepared = new Prepared(chain, new DefinitionCachingWorkerContext(chain, this::today), checker);
         for (IBaseResource example : conformance.examples()) {
             if (!(example instanceof Bundle)) {
                 if (warmUpHl7Validator) {

@@ -24,8 +24,6 @@ import org.springframework.stereotype.Component;
  */
 class SwedishDaySearchParamExtractor extends SearchParamExtractorR4 {
 
-    private static final String TODAY = "today()";
-
     private final Clock clock;
 
     SwedishDaySearchParamExtractor(Clock clock) {
@@ -34,11 +32,11 @@ class SwedishDaySearchParamExtractor extends SearchParamExtractorR4 {
 
     @Override
     public IValueExtractor getPathValueExtractor(IBase resource, String path) {
-        if (!path.contains(TODAY)) {
+        if (!SwedishToday.asksForToday(path)) {
             return super.getPathValueExtractor(resource, path);
         }
         // HAPI caches the parsed expression by its text: one entry a day.
-        return super.getPathValueExtractor(resource, path.replace(TODAY, "(@" + LocalDate.now(clock) + ")"));
+        return super.getPathValueExtractor(resource, SwedishToday.writtenFor(path, LocalDate.now(clock)));
     }
 
     /**

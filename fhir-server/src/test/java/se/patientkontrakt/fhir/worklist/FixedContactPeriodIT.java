@@ -14,6 +14,7 @@ import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Group;
 import org.hl7.fhir.r4.model.MeasureReport;
+import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.Period;
 import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.AfterEach;
@@ -122,6 +123,34 @@ class FixedContactPeriodIT extends FhirIT {
         assertThat(diagnostics(refused)).contains("pk-7");
     }
 
+    /**
+     * "In force today" in pk-7 is the server's day in Sweden, for the compiled checker and for the
+     * HL7 validator it refers to, on a write and on {@code $validate}: FHIRPath's {@code today()}
+     * alone would be the JVM's day (UTC on a server, so yesterday until 01:00 or 02:00 in Sweden).
+     * With the clock a month ahead (day D): two contacts in force together only on D are refused,
+     * and two in force together only by the JVM's day are accepted.
+     */
+    @Test
+    void inForceTodayIsTheServersDayInSwedenForBothValidators() {
+        LocalDate day = TODAY.plusMonths(1);
+        clock.setToday(day);
+
+        ContractFixture togetherOnTheDay = ContractFixture.create(fhirContext);
+        period(togetherOnTheDay.participant("1"), TODAY.minusMonths(3), day);
+        fastVardkontakt(togetherOnTheDay, togetherOnTheDay.gpRoleId(), day);
+        Response refused = fhir(togetherOnTheDay.transaction()).when().post("/");
+        refused.then().statusCode(422);
+        assertThat(diagnostics(refused)).contains("pk-7");
+        assertThat(errorsValidating(togetherOnTheDay.team())).contains("pk-7");
+
+        ContractFixture togetherOnlyBefore = ContractFixture.create(fhirContext);
+        period(togetherOnlyBefore.participant("1"), TODAY.minusMonths(3), day.minusDays(1));
+        fastVardkontakt(togetherOnlyBefore, togetherOnlyBefore.gpRoleId(), TODAY);
+        assertThat(errorsValidating(togetherOnlyBefore.team())).isEmpty();
+        store(togetherOnlyBefore);
+        assertThat(fixedContactsOf(togetherOnlyBefore.gpRoleId())).contains(togetherOnlyBefore.contractId());
+    }
+
     @Test
     void anInactiveTeamHasNoFixedContacts() {
         ContractFixture contract = ContractFixture.create(fhirContext);
@@ -196,6 +225,19 @@ class FixedContactPeriodIT extends FhirIT {
         participant.addRole(new CodeableConcept(new Coding(ContractFixture.FAST_KONTAKT, "1", "Fast vårdkontakt")));
         participant.setMember(new Reference(role));
         period(participant, from, null);
+    }
+
+    /** The errors {@code $validate} finds in the care team against pk-kontaktteam (the HL7 validator). */
+    private String errorsValidating(CareTeam team) {
+        Response validation = fhir(team)
+                .queryParam("profile", "https://patientkontrakt.se/fhir/StructureDefinition/pk-kontaktteam")
+                .when()
+                .post("/CareTeam/$validate");
+        return outcome(validation).getIssue().stream()
+                .filter(i -> i.getSeverity() == OperationOutcome.IssueSeverity.ERROR
+                        || i.getSeverity() == OperationOutcome.IssueSeverity.FATAL)
+                .map(OperationOutcome.OperationOutcomeIssueComponent::getDiagnostics)
+                .reduce("", (a, b) -> a + " " + b);
     }
 
     /** A target group with the patient as its one member, for the period given. */
