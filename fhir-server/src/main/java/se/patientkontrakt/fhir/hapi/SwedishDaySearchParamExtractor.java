@@ -6,7 +6,6 @@ import java.time.LocalDate;
 import org.hl7.fhir.instance.model.api.IBase;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
-import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.stereotype.Component;
 
 /**
@@ -51,11 +50,7 @@ class SwedishDaySearchParamExtractor extends SearchParamExtractorR4 {
 
         @Override
         public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) {
-            if (!registry.containsBeanDefinition(HAPI_BEAN)) {
-                throw new IllegalStateException("HAPI defines no bean " + HAPI_BEAN + " to replace");
-            }
-            registry.removeBeanDefinition(HAPI_BEAN);
-            registry.registerBeanDefinition(HAPI_BEAN, new RootBeanDefinition(SwedishDaySearchParamExtractor.class));
+            HapiBeans.replace(registry, HAPI_BEAN, SwedishDaySearchParamExtractor.class);
         }
     }
 }

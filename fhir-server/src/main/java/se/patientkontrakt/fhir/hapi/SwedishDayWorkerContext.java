@@ -18,7 +18,6 @@ import org.hl7.fhir.r5.utils.UserDataNames;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
-import org.springframework.beans.factory.support.RootBeanDefinition;
 import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.contract.Vocabulary;
 
@@ -183,11 +182,7 @@ class SwedishDayWorkerContext extends WorkerContextValidationSupportAdapter {
 
         @Override
         public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) {
-            if (!registry.containsBeanDefinition(HAPI_BEAN)) {
-                throw new IllegalStateException("HAPI defines no bean " + HAPI_BEAN + " to replace");
-            }
-            registry.removeBeanDefinition(HAPI_BEAN);
-            registry.registerBeanDefinition(HAPI_BEAN, new RootBeanDefinition(SwedishDayWorkerContext.class));
+            HapiBeans.replace(registry, HAPI_BEAN, SwedishDayWorkerContext.class);
         }
     }
 }
