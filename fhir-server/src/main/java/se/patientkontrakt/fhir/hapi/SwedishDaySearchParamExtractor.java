@@ -4,9 +4,6 @@ import ca.uhn.fhir.jpa.searchparam.extractor.SearchParamExtractorR4;
 import java.time.Clock;
 import java.time.LocalDate;
 import org.hl7.fhir.instance.model.api.IBase;
-import org.springframework.beans.factory.support.BeanDefinitionRegistry;
-import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
-import org.springframework.stereotype.Component;
 
 /**
  * HAPI's R4 search parameter extractor, with FHIRPath's {@code today()} meaning the day in Sweden
@@ -18,7 +15,9 @@ import org.springframework.stereotype.Component;
  * {@code sidor/fhir.js}) agree on the day, and tests can set the clock. Links are still recorded
  * under the search parameter's own expression (HAPI passes it, not this text, to the index).
  *
- * <p>{@link FixedContactReindex} re-indexes, each night, the teams whose participants' periods
+ * <p>It takes the place of HAPI's bean {@code searchParamExtractor} (defined in its {@code
+ * SearchParamConfig}), by name ({@link HapiBeans}), so that every user of the extractor (writes,
+ * reindexing, in-memory matching) gets it. {@link FixedContactReindex} re-indexes, each night, the teams whose participants' periods
  * began or ended since the index was made.
  */
 class SwedishDaySearchParamExtractor extends SearchParamExtractorR4 {
@@ -36,21 +35,5 @@ class SwedishDaySearchParamExtractor extends SearchParamExtractorR4 {
         }
         // HAPI caches the parsed expression by its text: one entry a day.
         return super.getPathValueExtractor(resource, SwedishToday.writtenFor(path, LocalDate.now(clock)));
-    }
-
-    /**
-     * Makes HAPI's bean {@code searchParamExtractor} (defined in its {@code SearchParamConfig}) this
-     * class, with the same name, so that every user of the extractor (writes, reindexing, in-memory
-     * matching) gets it.
-     */
-    @Component
-    static class Registration implements BeanDefinitionRegistryPostProcessor {
-
-        static final String HAPI_BEAN = "searchParamExtractor";
-
-        @Override
-        public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) {
-            HapiBeans.replace(registry, HAPI_BEAN, SwedishDaySearchParamExtractor.class);
-        }
     }
 }

@@ -16,9 +16,6 @@ import org.hl7.fhir.r5.model.Resource;
 import org.hl7.fhir.r5.model.StructureDefinition;
 import org.hl7.fhir.r5.utils.UserDataNames;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.support.BeanDefinitionRegistry;
-import org.springframework.beans.factory.support.BeanDefinitionRegistryPostProcessor;
-import org.springframework.stereotype.Component;
 import se.patientkontrakt.fhir.contract.Vocabulary;
 
 /**
@@ -30,7 +27,7 @@ import se.patientkontrakt.fhir.contract.Vocabulary;
  * <p>Every lookup by URL the validator makes goes through one of the overrides here. Two
  * validators use it: {@link ContractValidator}'s (writes, through {@link
  * DefinitionCachingWorkerContext}) and HAPI's own for {@code $validate}, whose bean {@code
- * workerContextValidationSupportAdapter} (defined in HAPI's {@code JpaConfig}) {@link Registration}
+ * workerContextValidationSupportAdapter} (defined in HAPI's {@code JpaConfig}) {@link HapiBeans}
  * makes this class. {@code FixedContactPeriodIT.inForceTodayIsTheServersDayInSwedenForBothValidators}
  * proves both with the server's clock on another day.
  */
@@ -169,20 +166,5 @@ class SwedishDayWorkerContext extends WorkerContextValidationSupportAdapter {
                 definition.hasSnapshot() ? definition.getSnapshot().getElement().stream() : Stream.empty(),
                 definition.hasDifferential() ? definition.getDifferential().getElement().stream() : Stream.empty());
         return elements.flatMap(e -> e.getConstraint().stream());
-    }
-
-    /**
-     * Makes HAPI's bean {@code workerContextValidationSupportAdapter} (the HL7 validator's view of
-     * HAPI's validation chain, behind {@code $validate}) this class, with the same name.
-     */
-    @Component
-    static class Registration implements BeanDefinitionRegistryPostProcessor {
-
-        static final String HAPI_BEAN = "workerContextValidationSupportAdapter";
-
-        @Override
-        public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) {
-            HapiBeans.replace(registry, HAPI_BEAN, SwedishDayWorkerContext.class);
-        }
     }
 }
