@@ -17,8 +17,8 @@ import org.hl7.fhir.instance.model.api.IBase;
  *
  * <p>It takes the place of HAPI's bean {@code searchParamExtractor} (defined in its {@code
  * SearchParamConfig}), by name ({@link HapiBeans}), so that every user of the extractor (writes,
- * reindexing, in-memory matching) gets it. {@link FixedContactReindex} re-indexes, each night, the teams whose participants' periods
- * began or ended since the index was made.
+ * reindexing, in-memory matching) gets it. {@link FixedContactReindex} re-indexes, each night,
+ * the teams whose participants' periods began or ended since the index was made.
  */
 class SwedishDaySearchParamExtractor extends SearchParamExtractorR4 {
 
